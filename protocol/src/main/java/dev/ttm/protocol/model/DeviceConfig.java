@@ -1,0 +1,142 @@
+package dev.ttm.protocol.model;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The device every entity is built from: page size, driver, IO aperture, regions and injected faults.
+ * Immutable; validated on construction (an eviction cycle or a dangling target is refused).
+ */
+public final class DeviceConfig {
+    private final long pageBytes;
+    private final Driver driver;
+    private final long aperturePages;
+    private final Map<String, RegionConfig> regions;
+    private final List<Injection> injections;
+
+    public DeviceConfig(long pageBytes, Driver driver, long aperturePages, List<RegionConfig> regions,
+                        List<Injection> injections) {
+        if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) throw new IllegalArgumentException("page size must be a power of two");
+        this.pageBytes = pageBytes;
+        this.driver = driver;
+        Map<String, RegionConfig> m = new LinkedHashMap<>();
+        for (RegionConfig r : regions) {
+            if (m.put(r.name(), r) != null) throw new IllegalArgumentException("region " + r.name() + " declared twice");
+        }
+        m.putIfAbsent(RegionConfig.SYSTEM, new RegionConfig(RegionConfig.SYSTEM, RegionConfig.UNBOUNDED, 0, true, List.of(), false));
+        this.regions = Collections.unmodifiableMap(m);
+        this.aperturePages = aperturePages > 0 ? aperturePages : defaultAperture(m);
+        this.injections = List.copyOf(injections);
+        checkEvictionGraph();
+    }
+
+    /** The io-lru aperture defaults to VRAM's visible window (or all of VRAM when it has none). */
+    private static long defaultAperture(Map<String, RegionConfig> m) {
+        RegionConfig vram = m.get("VRAM");
+        if (vram == null) return 0;
+        return vram.visiblePages() > 0 ? vram.visiblePages() : vram.sizePages();
+    }
+
+    private void checkEvictionGraph() {
+        for (RegionConfig r : regions.values()) {
+            if (r.isSystem() && (!r.evictTo().isEmpty() || r.purge()))
+                throw new IllegalArgumentException("SYSTEM never evicts");
+            for (String t : r.evictTo())
+                if (!regions.containsKey(t)) throw new IllegalArgumentException("region " + r.name() + " evicts to unknown region " + t);
+        }
+        Set<String> done = new HashSet<>();
+        for (String start : regions.keySet()) {
+            List<String> cycle = findCycle(start, new ArrayDeque<>(), new HashSet<>(), done);
+            if (cycle != null) throw new IllegalArgumentException("eviction targets form a cycle: " + String.join(" -> ", cycle));
+        }
+    }
+
+    private List<String> findCycle(String at, Deque<String> path, Set<String> onPath, Set<String> done) {
+        if (onPath.contains(at)) {
+            List<String> cycle = new ArrayList<>();
+            boolean in = false;
+            for (String p : path) {
+                if (p.equals(at)) in = true;
+                if (in) cycle.add(p);
+            }
+            cycle.add(at);
+            return cycle;
+        }
+        if (done.contains(at)) return null;
+        path.addLast(at);
+        onPath.add(at);
+        for (String t : regions.get(at).evictTo()) {
+            List<String> c = findCycle(t, path, onPath, done);
+            if (c != null) return c;
+        }
+        path.removeLast();
+        onPath.remove(at);
+        done.add(at);
+        return null;
+    }
+
+    public long pageBytes() { return pageBytes; }
+    public Driver driver() { return driver; }
+    public long aperturePages() { return aperturePages; }
+    public Map<String, RegionConfig> regions() { return regions; }
+    public List<Injection> injections() { return injections; }
+
+    public RegionConfig region(String name) {
+        return regions.get(name);
+    }
+
+    public List<Injection> injectionsFor(String target) {
+        List<Injection> out = new ArrayList<>();
+        for (Injection i : injections) if (i.target().equals(target)) out.add(i);
+        return out;
+    }
+
+    /**
+     * The page range {@code [fpfn, lpfn)} a place allows in its region, or null when the place cannot host
+     * anything (an undeclared region, or a window that is empty). {@code visible} clamps to the window.
+     */
+    public long[] resolve(Place place) {
+        RegionConfig r = regions.get(place.region());
+        if (r == null) return null;
+        long first = place.fpfn();
+        long last = place.lpfn() == 0 ? r.sizePages() : Math.min(place.lpfn(), r.sizePages());
+        if (place.visible() && !r.cpuVisible()) last = Math.min(last, r.visiblePages());
+        if (first >= last) return null;
+        return new long[] {first, last};
+    }
+
+    /**
+     * Whether the CPU can reach the whole resource: a CPU-visible region, or a resource entirely inside the
+     * window. Under io-lru every VRAM page is reachable through the aperture.
+     */
+    public boolean cpuVisible(Resource res) {
+        if (res == null) return false;
+        RegionConfig r = regions.get(res.region());
+        if (r.cpuVisible()) return true;
+        if (driver == Driver.IO_LRU && "VRAM".equals(r.name())) return true;
+        return res.endPage() <= r.visiblePages();
+    }
+
+    /** Where a fault or kmap moves a BO that the CPU cannot reach: the window, else TT (the seed's make_mappable). */
+    public Placement mappablePlacement() {
+        return Placement.of(Place.visible("VRAM"), Place.of("TT"));
+    }
+
+    /** The placement a victim of {@code region} is evicted to: its targets in order. */
+    public Placement evictionPlacement(String region) {
+        List<Place> places = new ArrayList<>();
+        for (String t : regions.get(region).evictTo()) places.add(Place.of(t));
+        return new Placement(places);
+    }
+
+    public long pagesOf(long bytes) {
+        return bytes / pageBytes;
+    }
+}

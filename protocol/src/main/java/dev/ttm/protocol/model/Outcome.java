@@ -1,0 +1,11 @@
+package dev.ttm.protocol.model;
+
+/** TTM's error vocabulary plus the CPU fault outcomes (DESIGN.md §2, "Error vocabulary"). */
+public enum Outcome {
+    OK, EBUSY, EALREADY, EDEADLK, ERESTARTSYS, EINVAL, ENOMEM, EPERM, ENOENT,
+    MAPPED, RETRY, SIGBUS, OOM;
+
+    public static Outcome parse(String word) {
+        return Outcome.valueOf(word);
+    }
+}

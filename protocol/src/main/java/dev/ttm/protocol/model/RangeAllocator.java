@@ -1,0 +1,243 @@
+package dev.ttm.protocol.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A page-range allocator in the manner of drm_mm: the free ranges of a region, kept in a treap keyed by
+ * start page and augmented with the longest free range of each subtree, so that first-fit and top-down
+ * searches inside a window {@code [fpfn, lpfn)} walk O(log n) nodes instead of scanning every range.
+ * Treap priorities come from a fixed-seed generator: the shape, and so every decision, is deterministic.
+ */
+public final class RangeAllocator {
+    private static final class Node {
+        final long start;
+        final long len;
+        final int prio;
+        long maxLen;
+        Node left;
+        Node right;
+
+        Node(long start, long len, int prio) {
+            this.start = start;
+            this.len = len;
+            this.prio = prio;
+            this.maxLen = len;
+        }
+
+        long end() {
+            return start + len;
+        }
+    }
+
+    private final long sizePages;
+    private Node root;
+    private long freePages;
+    private long rng = 0x9E3779B97F4A7C15L;
+
+    public RangeAllocator(long sizePages) {
+        if (sizePages <= 0) throw new IllegalArgumentException("allocator size must be positive");
+        this.sizePages = sizePages;
+        insert(0, sizePages);
+    }
+
+    public long sizePages() {
+        return sizePages;
+    }
+
+    public long freePages() {
+        return freePages;
+    }
+
+    /**
+     * The start page of {@code pages} free pages inside {@code [fpfn, lpfn)}: the lowest such range, or with
+     * {@code topdown} the highest. -1 when nothing fits. Does not change the allocator.
+     */
+    public long findFit(long pages, long fpfn, long lpfn, boolean topdown) {
+        if (pages <= 0 || fpfn < 0 || lpfn > sizePages || lpfn - fpfn < pages) return -1;
+        return topdown ? highestFit(pages, fpfn, lpfn) : lowestFit(pages, fpfn, lpfn);
+    }
+
+    private long lowestFit(long pages, long fpfn, long lpfn) {
+        Node c = floor(fpfn);
+        if (c != null && c.end() > fpfn && Math.min(c.end(), lpfn) - fpfn >= pages) return fpfn;
+        Node n = leftmost(root, fpfn, lpfn - pages, pages);
+        return n == null ? -1 : n.start;
+    }
+
+    private long highestFit(long pages, long fpfn, long lpfn) {
+        Node c = floor(lpfn - 1);
+        if (c != null && c.end() > lpfn - 1 && lpfn - Math.max(c.start, fpfn) >= pages) return lpfn - pages;
+        Node n = rightmost(root, fpfn, lpfn - pages, pages);
+        if (n != null) return Math.min(n.end(), lpfn) - pages;
+        Node low = floor(fpfn);
+        if (low != null && low.start < fpfn && Math.min(low.end(), lpfn) - fpfn >= pages)
+            return Math.min(low.end(), lpfn) - pages;
+        return -1;
+    }
+
+    /** Takes {@code [start, start + pages)}, which must lie inside one free range. */
+    public void allocate(long start, long pages) {
+        Node c = floor(start);
+        if (c == null || c.end() < start + pages || pages <= 0)
+            throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
+        delete(c.start);
+        if (c.start < start) insert(c.start, start - c.start);
+        if (start + pages < c.end()) insert(start + pages, c.end() - (start + pages));
+    }
+
+    /** Returns {@code [start, start + pages)} and merges it with free neighbours. */
+    public void free(long start, long pages) {
+        if (pages <= 0 || start < 0 || start + pages > sizePages) throw new IllegalStateException("free outside region");
+        Node before = floor(start + pages - 1);
+        if (before != null && before.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, before.start));
+        long s = start;
+        long e = start + pages;
+        if (before != null && before.end() == start) {
+            s = before.start;
+            delete(before.start);
+        }
+        Node after = ceiling(e);
+        if (after != null && after.start == e) {
+            e = after.end();
+            delete(after.start);
+        }
+        insert(s, e - s);
+    }
+
+    /** Whether every page of {@code [start, start+pages)} is free. */
+    public boolean isFree(long start, long pages) {
+        Node c = floor(start);
+        return c != null && c.end() >= start + pages;
+    }
+
+    /** The free ranges in address order as {start, length} pairs (for checks and pictures). */
+    public List<long[]> freeRanges() {
+        List<long[]> out = new ArrayList<>();
+        collect(root, out);
+        return out;
+    }
+
+    private static void collect(Node t, List<long[]> out) {
+        if (t == null) return;
+        collect(t.left, out);
+        out.add(new long[] {t.start, t.len});
+        collect(t.right, out);
+    }
+
+    private static Node leftmost(Node t, long lo, long hi, long k) {
+        while (t != null && t.maxLen >= k) {
+            if (t.start < lo) {
+                t = t.right;
+            } else if (t.start > hi) {
+                t = t.left;
+            } else {
+                Node l = leftmost(t.left, lo, hi, k);
+                if (l != null) return l;
+                if (t.len >= k) return t;
+                t = t.right;
+            }
+        }
+        return null;
+    }
+
+    private static Node rightmost(Node t, long lo, long hi, long k) {
+        while (t != null && t.maxLen >= k) {
+            if (t.start > hi) {
+                t = t.left;
+            } else if (t.start < lo) {
+                t = t.right;
+            } else {
+                Node r = rightmost(t.right, lo, hi, k);
+                if (r != null) return r;
+                if (t.len >= k) return t;
+                t = t.left;
+            }
+        }
+        return null;
+    }
+
+    private Node floor(long key) {
+        Node t = root;
+        Node best = null;
+        while (t != null) {
+            if (t.start <= key) {
+                best = t;
+                t = t.right;
+            } else {
+                t = t.left;
+            }
+        }
+        return best;
+    }
+
+    private Node ceiling(long key) {
+        Node t = root;
+        Node best = null;
+        while (t != null) {
+            if (t.start >= key) {
+                best = t;
+                t = t.left;
+            } else {
+                t = t.right;
+            }
+        }
+        return best;
+    }
+
+    private void insert(long start, long len) {
+        Node[] lr = split(root, start);
+        root = merge(merge(lr[0], new Node(start, len, nextPrio())), lr[1]);
+        freePages += len;
+    }
+
+    private void delete(long start) {
+        Node[] lr = split(root, start);
+        Node[] mr = split(lr[1], start + 1);
+        if (mr[0] == null) throw new IllegalStateException("no free range at " + start);
+        freePages -= mr[0].len;
+        root = merge(lr[0], mr[1]);
+    }
+
+    /** Splits into keys {@code < key} and keys {@code >= key}. */
+    private static Node[] split(Node t, long key) {
+        if (t == null) return new Node[] {null, null};
+        if (t.start < key) {
+            Node[] r = split(t.right, key);
+            t.right = r[0];
+            update(t);
+            return new Node[] {t, r[1]};
+        }
+        Node[] l = split(t.left, key);
+        t.left = l[1];
+        update(t);
+        return new Node[] {l[0], t};
+    }
+
+    private static Node merge(Node a, Node b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        if (a.prio > b.prio) {
+            a.right = merge(a.right, b);
+            update(a);
+            return a;
+        }
+        b.left = merge(a, b.left);
+        update(b);
+        return b;
+    }
+
+    private static void update(Node t) {
+        long m = t.len;
+        if (t.left != null && t.left.maxLen > m) m = t.left.maxLen;
+        if (t.right != null && t.right.maxLen > m) m = t.right.maxLen;
+        t.maxLen = m;
+    }
+
+    private int nextPrio() {
+        rng ^= rng << 13;
+        rng ^= rng >>> 7;
+        rng ^= rng << 17;
+        return (int) (rng >>> 33);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.ttm.protocol.model;
+
+import java.util.Objects;
+
+/** The answer to one client request: an outcome and a human reason. Every request gets exactly one. */
+public record Reply(long requestId, Outcome outcome, String reason) implements Message {
+    public Reply {
+        Objects.requireNonNull(outcome, "outcome");
+        reason = reason == null ? "" : reason;
+    }
+
+    public static Reply of(long requestId, Outcome outcome, String reason) {
+        return new Reply(requestId, outcome, reason);
+    }
+
+    @Override
+    public String toString() {
+        return reason.isEmpty() ? outcome.name() : outcome + " (" + reason + ")";
+    }
+}
