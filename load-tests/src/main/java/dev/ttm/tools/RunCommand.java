@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         versionProvider = TtmCommand.VersionProvider.class,
         description = {
             "Run scenario files and check their expectations.",
-            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error."
+            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error, 3 internal error."
         })
 public final class RunCommand implements Callable<Integer> {
 

@@ -24,9 +24,18 @@ public final class TtmCommand {
         System.exit(commandLine().execute(args));
     }
 
+    /** Exit status of an unexpected failure inside ttm itself (a bug, not bad input). */
+    public static final int EXIT_INTERNAL = 3;
+
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
-        return new CommandLine(new TtmCommand());
+        CommandLine cl = new CommandLine(new TtmCommand());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("ttm: internal error: " + e);
+            cmd.getErr().println("ttm: this is a bug in ttm; please report it with the command line and input files");
+            return EXIT_INTERNAL;
+        });
+        return cl;
     }
 
     /** The version string; {@code version.conf} is filtered by Maven with the project version. */

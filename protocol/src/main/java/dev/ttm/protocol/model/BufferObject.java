@@ -405,7 +405,7 @@ public final class BufferObject implements Entity {
     private void onGranted(RegionManager.Granted g, Ctx ctx) {
         expectPhase(Phase.ALLOC);
         Resource old = resource;
-        unmapVirtual(ctx);
+        if (old != null) unmapVirtual(ctx); // the first placement has nothing mapped to zap
         ctx.emit(new Moved(old, g.resource(), isEviction(), busy()));
         if (old != null) ctx.send(new Address.Region(old.region()), new RegionManager.Free(name, old.startPage(), old.pages()));
         validated(Outcome.OK, "moved to " + g.resource(), ctx);

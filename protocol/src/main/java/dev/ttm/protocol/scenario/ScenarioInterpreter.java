@@ -112,6 +112,9 @@ final class ScenarioInterpreter {
     private void runOp(Ast.OpStmt o) {
         long id = submit(o.op());
         boolean answered = sim.runUntil(() -> sim.reply(id) != null);
+        // The answer may overtake its own follow-ups (a Free to the old region, an LRU bump): let them land
+        // so that the next expectation sees the operation's whole effect.
+        if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
         collect();
         if (!answered) {
             failed++;
@@ -124,6 +127,7 @@ final class ScenarioInterpreter {
     private void await(Ast.AwaitStmt a) {
         long id = handles.remove(a.handle());
         boolean answered = sim.runUntil(() -> sim.reply(id) != null);
+        if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
         collect();
         if (!answered) {
             failed++;
