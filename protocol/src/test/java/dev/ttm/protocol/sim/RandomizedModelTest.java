@@ -10,6 +10,7 @@ import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
+import dev.ttm.protocol.model.Injection;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * <p>System properties:
  * <ul>
  *   <li>{@code -Dttm.seed=N} the base seed (logged; default: the clock) from which every sequence seed is derived;</li>
- *   <li>{@code -Dttm.sequences=N} how many sequences (default 1000);</li>
+ *   <li>{@code -Dttm.sequences=N} how many sequences (default 2000);</li>
  *   <li>{@code -Dttm.sequence=S} run only the sequence with seed S (as named by a failure) and print its whole log;</li>
  *   <li>{@code -Dttm.trace=true} with {@code ttm.sequence}: also print every delivered message.</li>
  * </ul>
@@ -54,38 +55,47 @@ class RandomizedModelTest {
     static final long MAX_STEPS = 2_000_000;
 
     /**
-     * Exclusions for open model bugs (see the report); {@code -Dttm.exclusions=false} turns them all off to reproduce.
+     * Exclusions for open model bugs (see the report). {@code -Dttm.exclusions=false} turns them all off to reproduce;
+     * {@code -Dttm.exclusions=1,2,4} keeps only those (here: BUG-3 and BUG-5 can show). Default: all on.
      * BUG-1: a Kunmap by the owner that holds the BO's reservation but has no kmap of it throws a
      * NullPointerException in BufferObject.kunmap (admit() checks "none outstanding -> EINVAL" only for non-holders).
      */
-    static final boolean EXCLUSIONS = !"false".equals(System.getProperty("ttm.exclusions"));
-    static final boolean EXCLUDE_BUG_1 = EXCLUSIONS;
+    static final Set<String> EXCLUSIONS = exclusions(System.getProperty("ttm.exclusions"));
+    static final boolean EXCLUDE_BUG_1 = EXCLUSIONS.contains("1");
     /**
      * BUG-2: destroy of a BO on which one owner holds two or more kmaps releases only one of them: the loop in
      * BufferObject.destroy iterates over live TreeMap entries whose value each kunmap decrements, so it stops early;
      * kmaps and an IO reference survive the destroy and the freeing of the resource (INV-6, INV-7, INV-13, INV-8).
      */
-    static final boolean EXCLUDE_BUG_2 = EXCLUSIONS;
+    static final boolean EXCLUDE_BUG_2 = EXCLUSIONS.contains("2");
     /**
      * BUG-3: an owner's Unreserve that arrives while one of its operations runs is deferred; commands of the same owner
      * deferred behind it are orphaned when the Unreserve releases the BO (drain() only runs {@code deferred} while a
      * holder exists), so they never get a reply; the checker counts them as legitimately parked (INV-12 blind spot).
      */
-    static final boolean EXCLUDE_BUG_3 = EXCLUSIONS;
+    static final boolean EXCLUDE_BUG_3 = EXCLUSIONS.contains("3");
     /**
      * BUG-4: wait-die is only checked against the holder at the moment a ticketed Reserve arrives. A younger ticket
      * queued behind some holder stays queued when an older ticket is granted the BO ahead of it, so two execbufs (or
      * ticketed owners) can wait for each other forever: no reply (INV-12), yet both count as parked. With the exclusion
      * a sequence whose final cleanup is stuck in exactly that state is counted as "known BUG-4", not failed.
      */
-    static final boolean EXCLUDE_BUG_4 = EXCLUSIONS;
+    static final boolean EXCLUDE_BUG_4 = EXCLUSIONS.contains("4");
     /**
      * BUG-5: commands queued (waiters) while another owner holds the BO are not run when their own owner is granted the
      * reservation by a Reserve queued ahead of them: drain() stops as soon as there is a holder. They wait behind their
      * own owner, while that owner's later commands run at once (per-owner order inverted). With a Kunmap queued so, the
      * owner can never release: Unreserve answers EBUSY for the very kmap the queued Kunmap would drop, forever.
      */
-    static final boolean EXCLUDE_BUG_5 = EXCLUSIONS;
+    static final boolean EXCLUDE_BUG_5 = EXCLUSIONS.contains("5");
+
+    static Set<String> exclusions(String p) {
+        if (p == null || p.isBlank()) return Set.of("1", "2", "3", "4", "5");
+        if (p.strip().equals("false") || p.strip().equals("none")) return Set.of();
+        Set<String> out = new java.util.HashSet<>();
+        for (String x : p.split(",")) out.add(x.strip().replace("BUG-", ""));
+        return out;
+    }
 
     // ---- one sequence ----------------------------------------------------------------------------------------------
 
@@ -130,6 +140,7 @@ class RandomizedModelTest {
         final Map<Long, Op> byId = new TreeMap<>();
         final boolean trace;
         long nextTicket;
+        int initialBos;
         int maxBos;
         int targetOps;
         final Map<String, Integer> stats = new TreeMap<>();
@@ -162,7 +173,8 @@ class RandomizedModelTest {
             }
             this.ticketPool = tickets;
             for (String o : OWNERS) ownerTicket.put(o, ticket());
-            maxBos = 4 + rnd.nextInt(7); // 4..10
+            initialBos = 4 + rnd.nextInt(7); // 4..10
+            maxBos = initialBos + 2;
             targetOps = 40 + rnd.nextInt(41); // 40..80
         }
 
@@ -192,7 +204,28 @@ class RandomizedModelTest {
             }
             long aperture = 0;
             if (driver == Driver.IO_LRU && rnd.nextInt(3) == 0) aperture = 4 + rnd.nextInt(12); // a small aperture: IO evictions
-            return new DeviceConfig(PAGE, driver, aperture, rs, List.of());
+            List<Injection> injections = new ArrayList<>();
+            if (rnd.nextInt(3) == 0) {
+                // injected failures (SCENARIOS.md "inject"): each fires on the next few requests of its kind
+                int n = 1 + rnd.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    int count = 1 + rnd.nextInt(4);
+                    switch (rnd.nextInt(4)) {
+                        case 0 -> injections.add(new Injection(pick(List.of("VRAM", "TT", RegionConfig.SYSTEM)), Injection.Kind.ALLOC_NOSPACE, null, null, count));
+                        case 1 -> injections.add(new Injection(pick(List.of("VRAM", "TT")), Injection.Kind.ALLOC_BUSY, null, null, count));
+                        case 2 -> {
+                            String e = pick(List.of("EBUSY", "ENOSPC", "EIO"));
+                            injections.add(new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, e.equals("EBUSY") ? Outcome.EBUSY : Outcome.EINVAL, e, count));
+                        }
+                        default -> {
+                            String e = pick(List.of("EBUSY", "ERESTARTSYS", "EIO"));
+                            Outcome o = e.equals("EIO") ? Outcome.EINVAL : Outcome.valueOf(e);
+                            injections.add(new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, o, e, count));
+                        }
+                    }
+                }
+            }
+            return new DeviceConfig(PAGE, driver, aperture, rs, injections);
         }
 
         String describeDevice() {
@@ -204,6 +237,9 @@ class RandomizedModelTest {
                 if (r.purge()) b.append(" purge");
             }
             if (driver == Driver.IO_LRU) b.append(" aperture=").append(device.aperturePages()).append('p');
+            for (Injection i : device.injections())
+                b.append(" inject ").append(i.target()).append(' ').append(i.kind()).append(i.errorName() != null ? "=" + i.errorName() : "")
+                        .append(" count=").append(i.count());
             return b.toString();
         }
 
@@ -236,8 +272,8 @@ class RandomizedModelTest {
         Place randomPlace() {
             int r = rnd.nextInt(20);
             String region;
-            if (r < 8) region = "VRAM";
-            else if (r < 13) region = "TT";
+            if (r < 9) region = "VRAM";
+            else if (r < 14) region = "TT";
             else if (r < 17) region = RegionConfig.SYSTEM;
             else if (r < 19) region = regions.contains("PRIV") ? "PRIV" : "VRAM";
             else region = "GART"; // undeclared: skipped (DESIGN §2: ENOMEM, not EINVAL)
@@ -364,7 +400,7 @@ class RandomizedModelTest {
                 return submit(owner, to, new BufferObject.Unreserve(owner, id, client(owner)), "unreserve " + name + " by=" + owner,
                         of(Outcome.OK, Outcome.EPERM, Outcome.EBUSY, Outcome.ENOENT));
             }
-            if (w < 40) {
+            if (w < 42) {
                 int k = rnd.nextInt(4);
                 String owner = k < 2 ? holderOr(bo, 100) : k == 2 ? randomOwner() : null;
                 boolean nowait = rnd.nextInt(5) == 0;
@@ -373,12 +409,12 @@ class RandomizedModelTest {
                         "validate " + name + " " + pl + (owner != null ? " by=" + owner : "") + (nowait ? " nowait" : ""),
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOMEM, Outcome.EBUSY, Outcome.ERESTARTSYS, Outcome.ENOENT));
             }
-            if (w < 50) {
+            if (w < 52) {
                 long page = rnd.nextInt(8) == 0 ? bo.sizePages() + rnd.nextInt(2) : rnd.nextLong(0, Math.max(1, bo.sizePages()));
                 return submit(null, to, new BufferObject.Fault(page, id, client(null)), "fault " + name + " page=" + page,
                         of(Outcome.MAPPED, Outcome.RETRY, Outcome.SIGBUS, Outcome.OOM, Outcome.ENOENT));
             }
-            if (w < 58) return kmap(name, bo, id);
+            if (w < 59) return kmap(name, bo, id);
             if (w < 65) {
                 String owner;
                 List<String> with = new ArrayList<>(bo.kmaps().keySet());
@@ -394,14 +430,14 @@ class RandomizedModelTest {
                 return submit(owner, to, new BufferObject.Kunmap(owner, id, client(owner)), "kunmap " + name + " by=" + owner,
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOENT));
             }
-            if (w < 71) {
+            if (w < 69) {
                 String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
                 Placement pl = rnd.nextBoolean() ? null : randomPlacement();
                 return submit(owner, to, new BufferObject.Pin(pl, owner, id, client(owner)),
                         "pin " + name + (pl != null ? " " + pl : "") + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOMEM, Outcome.EBUSY, Outcome.ERESTARTSYS, Outcome.ENOENT));
             }
-            if (w < 76) {
+            if (w < 74) {
                 name = pinnedBoOr(name);
                 bo = sim.bo(name);
                 to = new Address.Bo(name);
@@ -409,21 +445,21 @@ class RandomizedModelTest {
                 return submit(owner, to, new BufferObject.Unpin(owner, id, client(owner)), "unpin " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOENT));
             }
-            if (w < 79) {
+            if (w < 77) {
                 String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
                 return submit(owner, to, new BufferObject.Unmap(owner, id, client(owner)), "unmap " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.ENOENT));
             }
-            if (w < 83) {
+            if (w < 81) {
                 String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
                 return submit(owner, to, new BufferObject.Fence(owner, id, client(owner)), "fence " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.ENOENT));
             }
-            if (w < 88) {
+            if (w < 85) {
                 return submit(null, to, new BufferObject.Signal(id, client(null)), "signal " + name, of(Outcome.OK));
             }
-            if (w < 95) return execbuf(id);
-            if (w < 97) {
+            if (w < 94) return execbuf(id);
+            if (w < 96) {
                 String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
                 if (EXCLUDE_BUG_2) {
                     for (String o : OWNERS) {
@@ -497,7 +533,7 @@ class RandomizedModelTest {
             long id = sim.newRequestId();
             return submit(null, new Address.Bo(name), new BufferObject.Create(size, prio, pl, id, client(null)),
                     "create " + name + " " + size + "p prio=" + prio + " in " + (pl == null ? "(default)" : pl.toString()),
-                    of(Outcome.OK, Outcome.ENOMEM));
+                    of(Outcome.OK, Outcome.ENOMEM, Outcome.EBUSY)); // EBUSY: an injected busy allocator
         }
 
         long execbuf(long id) {
@@ -521,6 +557,9 @@ class RandomizedModelTest {
         // ---- running ----------------------------------------------------------------------------------------------
 
         void run() {
+            List<Long> creates = new ArrayList<>();
+            for (int i = 0; i < initialBos; i++) creates.add(create());
+            runUntil(() -> allAnswered(creates));
             int issued = 0;
             while (issued < targetOps) {
                 int batch = 1 + rnd.nextInt(6);
@@ -591,9 +630,25 @@ class RandomizedModelTest {
             String wd = waitDieBreach();
             if (wd != null) {
                 if (EXCLUDE_BUG_4) throw new KnownBug("BUG-4", wd);
-                throw fail("cleanup did not converge, wait-die breached (BUG-4): " + wd + "; still pending " + sim.pendingRequests(), null);
+                throw fail("cleanup did not converge: wait-die breached (BUG-4)\n    " + wd + "; still pending " + sim.pendingRequests(), null);
             }
-            throw fail("cleanup did not converge: still pending " + sim.pendingRequests(), null);
+            throw fail("cleanup did not converge: " + stuckPattern() + "\n    still pending " + sim.pendingRequests(), null);
+        }
+
+        /** Names the known pattern a stuck end state matches (BUG-3, BUG-5), if any. */
+        String stuckPattern() {
+            for (String n : boNames) {
+                BufferObject bo = sim.bo(n);
+                if (bo == null || !bo.created() || bo.parkedRequests().isEmpty()) continue;
+                if (bo.holder() == null)
+                    return "a request is parked at " + n + ", which nobody holds (BUG-3: orphaned deferred command)";
+                for (long id : bo.parkedRequests()) {
+                    Op w = byId.get(id);
+                    if (w != null && w.owner != null && w.owner.equals(bo.holder().owner()))
+                        return "request #" + w.index + " (" + w.text + ") is parked behind its own owner's reservation (BUG-5)";
+                }
+            }
+            return "no known pattern";
         }
 
         /**
@@ -751,7 +806,7 @@ class RandomizedModelTest {
             return;
         }
         long base = property("ttm.seed", System.nanoTime());
-        int count = (int) property("ttm.sequences", 1000);
+        int count = (int) property("ttm.sequences", 2000);
         System.out.println("RandomizedModelTest base seed=" + base + " sequences=" + count
                 + " (replay all: -Dttm.seed=" + base + ", one: -Dttm.sequence=<sequence seed>)");
         SplittableRandom seeds = new SplittableRandom(base);
@@ -759,6 +814,7 @@ class RandomizedModelTest {
         List<String> failures = new ArrayList<>();
         Map<String, List<Long>> kinds = new LinkedHashMap<>();
         Map<String, List<Long>> known = new TreeMap<>();
+        Map<String, long[]> smallest = new LinkedHashMap<>(); // per kind: the failing sequence with fewest messages
         long ops = 0;
         long messages = 0;
         Map<String, Integer> stats = new TreeMap<>();
@@ -775,6 +831,7 @@ class RandomizedModelTest {
             } catch (Failure f) {
                 failures.add(f.getMessage());
                 kinds.computeIfAbsent(f.kind, k -> new ArrayList<>()).add(s);
+                smallest.merge(f.kind, new long[] {s, seq.sim.delivered()}, (a, c) -> c[1] < a[1] ? c : a);
             }
             ops += seq.ops.size();
             messages += seq.sim.delivered();
@@ -790,12 +847,13 @@ class RandomizedModelTest {
         System.out.println("RandomizedModelTest: " + count + " sequences, " + ops + " requests, " + messages
                 + " messages delivered in " + ms + " ms; " + failures.size() + " failed; requests by kind " + stats);
         known.forEach((k, v) -> System.out.println("  " + v.size() + " sequence(s) ended in known " + k + " (excluded), e.g. -Dttm.sequence="
-                + v.get(0) + " -Dttm.exclusions=false"));
+                + v.get(0) + " -Dttm.exclusions=none"));
         if (Boolean.getBoolean("ttm.stats")) System.out.println("  evictions " + evictions + ", io_mem_free calls " + ioFrees + "; outcomes " + outcomes);
         if (!failures.isEmpty()) {
             StringBuilder b = new StringBuilder(failures.size() + " of " + count + " sequences failed (base seed " + base + ")");
             b.append("\nby kind (count, first sequence seeds):");
-            kinds.forEach((k, v) -> b.append("\n  ").append(v.size()).append("x ").append(k).append("  seeds ").append(v.subList(0, Math.min(3, v.size()))));
+            kinds.forEach((k, v) -> b.append("\n  ").append(v.size()).append("x ").append(k).append("  seeds ").append(v.subList(0, Math.min(3, v.size())))
+                    .append(", shortest ").append(smallest.get(k)[0]).append(" (").append(smallest.get(k)[1]).append(" messages)"));
             b.append("\nthe first:");
             for (int i = 0; i < Math.min(3, failures.size()); i++) b.append("\n\n").append(failures.get(i));
             fail(b.toString());
