@@ -602,6 +602,22 @@ class StatementsTest {
         }
 
         @Test
+        void aBoStraddlingTheWindowEdgeIsNotCpuVisible() {
+            passes("""
+                    region VRAM size=256KiB visible=64KiB
+                    bo A size=16KiB in VRAM:range=14..18      # pages 14..17: half in the 16-page window
+                    expect A in VRAM
+                    fault A page=0           expect MAPPED     # only a resource entirely in the window is visible
+                    expect A in VRAM:visible
+                    unmap A                  expect OK
+                    pin A VRAM:range=14..18  expect OK
+                    kmap A by=f              expect EINVAL     # pinned outside CPU-visible memory
+                    fault A page=0           expect SIGBUS
+                    expect invariants ok
+                    """);
+        }
+
+        @Test
         void retryWhenReservedByAnother() {
             passes("""
                     region VRAM size=256KiB visible=256KiB
