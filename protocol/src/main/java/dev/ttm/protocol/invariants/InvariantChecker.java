@@ -236,12 +236,50 @@ public final class InvariantChecker implements SimListener {
                     violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + " has " + bo.ioRefs() + " IO reference(s) but the driver "
                             + (reserved ? "holds" : "holds no") + " reservation for it");
             }
+            deadlocks();
             for (RegionManager r : sim.regions())
                 if (r.walk() != null) violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
             for (long id : sim.pendingRequests()) {
                 if (!parked.contains(id) && !parkedInExec(id))
                     violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
             }
+        }
+
+        /** A cycle of owners each queued for a BO that the next one holds never resolves: a deadlock. */
+        void deadlocks() {
+            Map<String, Set<String>> waitsFor = new HashMap<>();
+            for (BufferObject bo : sim.bos()) {
+                if (!bo.created() || bo.holder() == null) continue;
+                for (String w : bo.waitingOwners())
+                    if (!w.equals(bo.holder().owner())) waitsFor.computeIfAbsent(w, k -> new LinkedHashSet<>()).add(bo.holder().owner());
+            }
+            Set<String> done = new HashSet<>();
+            for (String start : waitsFor.keySet()) {
+                List<String> cycle = cycleFrom(start, waitsFor, new ArrayList<>(), done);
+                if (cycle != null) {
+                    violated(Invariant.LIVENESS, "owners " + String.join(",", cycle), "deadlock: " + String.join(" -> ", cycle)
+                            + " (each waits for a reservation the next one holds)");
+                    return;
+                }
+            }
+        }
+
+        List<String> cycleFrom(String at, Map<String, Set<String>> g, List<String> path, Set<String> done) {
+            int i = path.indexOf(at);
+            if (i >= 0) {
+                List<String> c = new ArrayList<>(path.subList(i, path.size()));
+                c.add(at);
+                return c;
+            }
+            if (done.contains(at)) return null;
+            path.add(at);
+            for (String n : g.getOrDefault(at, Set.of())) {
+                List<String> c = cycleFrom(n, g, path, done);
+                if (c != null) return c;
+            }
+            path.remove(path.size() - 1);
+            done.add(at);
+            return null;
         }
 
         boolean parkedInExec(long id) {

@@ -76,6 +76,7 @@ public final class BufferObject implements Entity {
     public record Released() implements Event {}
     public record Queued(Command command) implements Event {}
     public record Dequeued() implements Event {}
+    public record Unqueued(long requestId) implements Event {}
     public record Deferred(Command command) implements Event {}
     public record Undeferred() implements Event {}
     public record OpChanged(Running op) implements Event {}
@@ -160,6 +161,13 @@ public final class BufferObject implements Entity {
         return n;
     }
 
+    /** The owners queued for this BO's reservation (for deadlock detection: each waits for the holder). */
+    public List<String> waitingOwners() {
+        List<String> out = new ArrayList<>();
+        for (Command c : waiters) if (c.owner() != null) out.add(c.owner());
+        return out;
+    }
+
     /** Requests legitimately waiting for this BO's reservation (INV-12 does not count them as lost). */
     public List<Long> parkedRequests() {
         List<Long> out = new ArrayList<>();
@@ -199,7 +207,11 @@ public final class BufferObject implements Entity {
             onCreate(cr, ctx);
             return;
         }
-        if (!created) throw new IllegalStateException("bo " + name + ": " + c + " before create");
+        if (!created) {
+            // Another sender's message may overtake the Create (as between actors): it waits for creation.
+            enqueue(c, false, ctx);
+            return;
+        }
         if (c instanceof Signal s) {
             onSignal(s, ctx);
         } else if (destroyed) {
@@ -257,6 +269,7 @@ public final class BufferObject implements Entity {
         } else if (holder == null) {
             ctx.emit(new Reserved(new Holder(r.owner(), r.ticket(), HolderKind.EXPLICIT)));
             reply(ctx, r, Outcome.OK, "reserved by " + r.owner());
+            if (r.ticket() != null) dieYoungerWaiters(r.ticket(), ctx);
         } else if (holder.kind() == HolderKind.EXPLICIT && holder.owner().equals(r.owner())) {
             reply(ctx, r, Outcome.EALREADY, r.owner() + " already holds " + name);
         } else if (r.ticket() != null && r.ticket().equals(holder.ticket())) {
@@ -270,8 +283,24 @@ public final class BufferObject implements Entity {
         }
     }
 
+    /**
+     * Wait-die: once ticket {@code t} holds the BO, every younger ticket queued for it (except one on the
+     * slow path, which holds nothing) dies with EDEADLK instead of waiting, as ww_mutex's waiters do.
+     */
+    private void dieYoungerWaiters(long t, Ctx ctx) {
+        for (Command c : new ArrayList<>(waiters)) {
+            if (c instanceof Reserve w && w.ticket() != null && w.ticket() > t && !w.slowPath()) {
+                ctx.emit(new Unqueued(w.requestId()));
+                reply(ctx, w, Outcome.EDEADLK, "ticket " + w.ticket() + " is younger than holder ticket " + t + ": back off");
+            }
+        }
+    }
+
     private void onCreate(Create c, Ctx ctx) {
-        if (created) throw new IllegalStateException("bo " + name + " created twice");
+        if (created) {
+            reply(ctx, c, Outcome.EALREADY, name + " exists already");
+            return;
+        }
         ctx.emit(new Created(c.sizePages(), c.priority()));
         ctx.emit(new Reserved(new Holder("create", null, HolderKind.OPERATION)));
         ctx.emit(new OpChanged(new Running(c, true, Phase.RUNNING, null, false, 0, 0)));
@@ -296,8 +325,12 @@ public final class BufferObject implements Entity {
         } else if (c instanceof Kmap k) {
             startKmap(k, ctx);
         } else if (c instanceof Kunmap k) {
-            kunmap(k.owner(), ctx);
-            finish(Outcome.OK, "", ctx);
+            if (kmaps.getOrDefault(k.owner(), 0) == 0) {
+                finish(Outcome.EINVAL, k.owner() + " has no kmap of " + name, ctx);
+            } else {
+                kunmap(k.owner(), ctx);
+                finish(Outcome.OK, "", ctx);
+            }
         } else if (c instanceof Unpin) {
             unpin(ctx);
         } else if (c instanceof Unmap) {
@@ -670,9 +703,10 @@ public final class BufferObject implements Entity {
 
     private void destroy(Ctx ctx) {
         unmapVirtual(ctx);
-        for (Map.Entry<String, Integer> k : new ArrayList<>(kmaps.entrySet())) {
-            ctx.emit(new Warned("destroy of " + name + " with " + k.getValue() + " kmap(s) by " + k.getKey()));
-            for (int i = 0; i < k.getValue(); i++) kunmap(k.getKey(), ctx);
+        for (Map.Entry<String, Integer> k : new TreeMap<>(kmaps).entrySet()) {
+            int count = k.getValue();
+            ctx.emit(new Warned("destroy of " + name + " with " + count + " kmap(s) by " + k.getKey()));
+            for (int i = 0; i < count; i++) kunmap(k.getKey(), ctx);
         }
         if (pinCount > 0) {
             ctx.emit(new Warned("destroy of pinned " + name + ": force-unpinned"));
@@ -698,7 +732,9 @@ public final class BufferObject implements Entity {
     // ---- eviction ----------------------------------------------------------------------------------
     private void onEvict(Address region, Evict e, Ctx ctx) {
         String refuse = null;
+        RegionConfig rc = device.region(e.region());
         if (resource == null || !resource.region().equals(e.region())) refuse = "no longer in " + e.region();
+        else if (!destroyed && !rc.purge() && rc.evictTo().isEmpty()) refuse = e.region() + " never evicts";
         else if (holder != null) refuse = "reserved by " + holder;
         else if (pinCount > 0) refuse = "pinned";
         else if (busy() && e.nowait()) refuse = "busy and the walk must not wait";
@@ -708,8 +744,7 @@ public final class BufferObject implements Entity {
         }
         ctx.emit(new Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
         ctx.emit(new OpChanged(new Running(e, true, Phase.RUNNING, null, e.nowait(), 0, 0)));
-        RegionConfig rc = device.region(e.region());
-        if (destroyed || rc.purge() || rc.evictTo().isEmpty()) {
+        if (destroyed || rc.purge()) {
             dropResource(true, ctx);
             validated(Outcome.OK, destroyed ? "freed (destroyed)" : "purged", ctx);
         } else {
@@ -792,6 +827,8 @@ public final class BufferObject implements Entity {
             waiters.addLast(q.command());
         } else if (event instanceof Dequeued) {
             waiters.removeFirst();
+        } else if (event instanceof Unqueued u) {
+            waiters.removeIf(c -> c instanceof Reserve && c.requestId() == u.requestId());
         } else if (event instanceof Deferred d) {
             deferred.addLast(d.command());
         } else if (event instanceof Undeferred) {

@@ -146,7 +146,8 @@ public final class RegionManager implements Entity {
 
     private void onAlloc(Address from, Alloc a, Ctx ctx) {
         assert a.pages() > 0 && a.fpfn() < a.lpfn() : "malformed alloc " + a;
-        int inj = injections.next(Injection.Kind.ALLOC_NOSPACE);
+        // SYSTEM's resource allocation never fails for space: there an injected nospace hits page population.
+        int inj = config.isSystem() ? -1 : injections.next(Injection.Kind.ALLOC_NOSPACE);
         int busy = injections.next(Injection.Kind.ALLOC_BUSY);
         if (busy >= 0 && (inj < 0 || busy < inj)) {
             ctx.emit(new InjectionUsed(busy));
@@ -189,6 +190,12 @@ public final class RegionManager implements Entity {
     }
 
     private void onEvictAll(Address from, EvictAll e, Ctx ctx) {
+        if (!config.evicts()) {
+            ctx.send(e.replyTo(), lruOrder().isEmpty()
+                    ? Reply.of(e.requestId(), Outcome.OK, config.name() + " holds no unpinned BO")
+                    : Reply.of(e.requestId(), Outcome.EBUSY, config.name() + " never evicts"));
+            return;
+        }
         ctx.emit(new WalkChanged(new Walk(from, null, e, List.copyOf(lruOrder()), 0, null)));
         continueWalk(ctx);
     }
