@@ -91,7 +91,7 @@ class KnownModelBugsTest {
      * RandomizedModelTest: -Dttm.exclusions=2,3,4,5 (e.g. -Dttm.sequence=-4062978992936737719).
      */
     @Test
-    @Disabled("BUG-1 open: Kunmap by the reservation holder without a kmap throws NullPointerException in BufferObject.kunmap")
+    // BUG-1: fixed on main (b79fd60)
     void kunmapByTheHolderWithoutAKmapIsEinval() {
         create("A", 4, Placement.of(Place.of("TT")));
         long r = reserve("A", "X", null);
@@ -111,7 +111,7 @@ class KnownModelBugsTest {
      * RandomizedModelTest: -Dttm.exclusions=1,3,4,5.
      */
     @Test
-    @Disabled("BUG-2 open: destroy with two kmaps of one owner drops only one (live TreeMap entries in BufferObject.destroy)")
+    // BUG-2: fixed on main (b79fd60)
     void destroyDropsEveryKmap() {
         create("A", 4, Placement.of(Place.of("TT")));
         long r = reserve("A", "X", null);
@@ -165,7 +165,7 @@ class KnownModelBugsTest {
      * RandomizedModelTest: -Dttm.exclusions=1,2,3,5.
      */
     @Test
-    @Disabled("BUG-4 open: a younger ticket waiting for a BO that an older ticket gets is never told EDEADLK: deadlock")
+    // BUG-4: fixed on main (b79fd60)
     void waitDieNeverDeadlocks() {
         create("P", 1, Placement.of(Place.of("TT")));
         create("Q", 1, Placement.of(Place.of("TT")));

@@ -55,32 +55,17 @@ class RandomizedModelTest {
     static final long MAX_STEPS = 2_000_000;
 
     /**
-     * Exclusions for open model bugs (see the report). {@code -Dttm.exclusions=false} turns them all off to reproduce;
-     * {@code -Dttm.exclusions=1,2,4} keeps only those (here: BUG-3 and BUG-5 can show). Default: all on.
-     * BUG-1: a Kunmap by the owner that holds the BO's reservation but has no kmap of it throws a
-     * NullPointerException in BufferObject.kunmap (admit() checks "none outstanding -> EINVAL" only for non-holders).
+     * Exclusions for open model bugs (see KnownModelBugsTest). {@code -Dttm.exclusions=none} turns them all off to
+     * reproduce; {@code -Dttm.exclusions=5} keeps only that one. Default: all open ones (3, 5). BUG-1, BUG-2 and BUG-4
+     * were fixed on main (b79fd60) and their exclusions removed.
      */
     static final Set<String> EXCLUSIONS = exclusions(System.getProperty("ttm.exclusions"));
-    static final boolean EXCLUDE_BUG_1 = EXCLUSIONS.contains("1");
-    /**
-     * BUG-2: destroy of a BO on which one owner holds two or more kmaps releases only one of them: the loop in
-     * BufferObject.destroy iterates over live TreeMap entries whose value each kunmap decrements, so it stops early;
-     * kmaps and an IO reference survive the destroy and the freeing of the resource (INV-6, INV-7, INV-13, INV-8).
-     */
-    static final boolean EXCLUDE_BUG_2 = EXCLUSIONS.contains("2");
     /**
      * BUG-3: an owner's Unreserve that arrives while one of its operations runs is deferred; commands of the same owner
      * deferred behind it are orphaned when the Unreserve releases the BO (drain() only runs {@code deferred} while a
      * holder exists), so they never get a reply; the checker counts them as legitimately parked (INV-12 blind spot).
      */
     static final boolean EXCLUDE_BUG_3 = EXCLUSIONS.contains("3");
-    /**
-     * BUG-4: wait-die is only checked against the holder at the moment a ticketed Reserve arrives. A younger ticket
-     * queued behind some holder stays queued when an older ticket is granted the BO ahead of it, so two execbufs (or
-     * ticketed owners) can wait for each other forever: no reply (INV-12), yet both count as parked. With the exclusion
-     * a sequence whose final cleanup is stuck in exactly that state is counted as "known BUG-4", not failed.
-     */
-    static final boolean EXCLUDE_BUG_4 = EXCLUSIONS.contains("4");
     /**
      * BUG-5: commands queued (waiters) while another owner holds the BO are not run when their own owner is granted the
      * reservation by a Reserve queued ahead of them: drain() stops as soon as there is a holder. They wait behind their
@@ -90,7 +75,7 @@ class RandomizedModelTest {
     static final boolean EXCLUDE_BUG_5 = EXCLUSIONS.contains("5");
 
     static Set<String> exclusions(String p) {
-        if (p == null || p.isBlank()) return Set.of("1", "2", "3", "4", "5");
+        if (p == null || p.isBlank()) return Set.of("3", "5");
         if (p.strip().equals("false") || p.strip().equals("none")) return Set.of();
         Set<String> out = new java.util.HashSet<>();
         for (String x : p.split(",")) out.add(x.strip().replace("BUG-", ""));
@@ -103,16 +88,6 @@ class RandomizedModelTest {
     /** {@code owner}: the reservation owner the request acts for (an execbuf's own "execN"); {@code ticket} if any. */
     record Op(long id, int index, long deliveredAtSubmit, String text, Set<Outcome> allowed, Class<?> kind, String bo, String owner,
               Long ticket) {}
-
-    /** A sequence that ran into a known, excluded model bug: counted, reported, not failed. */
-    static final class KnownBug extends RuntimeException {
-        final String bug;
-
-        KnownBug(String bug, String detail) {
-            super(bug + ": " + detail);
-            this.bug = bug;
-        }
-    }
 
     static final class Failure extends RuntimeException {
         /** What went wrong, without the numbers: failures of one kind share it. */
@@ -388,50 +363,53 @@ class RandomizedModelTest {
             long id = sim.newRequestId();
             if (w < 18) {
                 String owner = randomOwner();
-                boolean ticket = rnd.nextBoolean();
+                Long t = rnd.nextBoolean() ? ownerTicket.get(owner) : null;
                 boolean nowait = rnd.nextInt(5) == 0;
-                Long t = ticket ? ownerTicket.get(owner) : null;
+                // Lock discipline (a client's duty, as with ww_mutex): a blocking reserve without a ticket only for an
+                // owner that holds nothing and waits for nothing; with a ticket only for an owner whose holdings and
+                // waits all carry its ticket. Anything else could deadlock by the client's fault; make it nowait.
+                // A nowait reserve never waits, but what it gets is held without a ticket: only for an owner that waits
+                // for nothing (a nowait reserve with a ticket is refused at once: always safe).
+                if (!nowait && !(t == null ? exclusive(owner) : ticketedOnly(owner))) {
+                    if (t != null && exclusive(owner)) t = null;
+                    else nowait = true;
+                }
+                if (nowait && t == null && !waitsForNothing(owner)) t = ownerTicket.get(owner);
                 return submit(owner, to, new BufferObject.Reserve(owner, t, nowait, false, id, client(owner)),
                         "reserve " + name + " by=" + owner + (t != null ? " ticket=" + t : "") + (nowait ? " nowait" : ""),
                         of(Outcome.OK, Outcome.EBUSY, Outcome.EALREADY, Outcome.EDEADLK, Outcome.ENOENT));
             }
             if (w < 28) {
-                String owner = holderOr(bo, 75);
+                String owner = holderOr(bo, 75); // an Unreserve never waits
                 return submit(owner, to, new BufferObject.Unreserve(owner, id, client(owner)), "unreserve " + name + " by=" + owner,
                         of(Outcome.OK, Outcome.EPERM, Outcome.EBUSY, Outcome.ENOENT));
             }
             if (w < 42) {
                 int k = rnd.nextInt(4);
-                String owner = k < 2 ? holderOr(bo, 100) : k == 2 ? randomOwner() : null;
+                String owner = mayAct(bo, k < 2 ? holderOr(bo, 100) : k == 2 ? randomOwner() : null);
                 boolean nowait = rnd.nextInt(5) == 0;
                 Placement pl = randomPlacement();
                 return submit(owner, to, new BufferObject.Validate(pl, owner, nowait, id, client(owner)),
                         "validate " + name + " " + pl + (owner != null ? " by=" + owner : "") + (nowait ? " nowait" : ""),
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOMEM, Outcome.EBUSY, Outcome.ERESTARTSYS, Outcome.ENOENT));
             }
-            if (w < 52) {
-                long page = rnd.nextInt(8) == 0 ? bo.sizePages() + rnd.nextInt(2) : rnd.nextLong(0, Math.max(1, bo.sizePages()));
-                return submit(null, to, new BufferObject.Fault(page, id, client(null)), "fault " + name + " page=" + page,
-                        of(Outcome.MAPPED, Outcome.RETRY, Outcome.SIGBUS, Outcome.OOM, Outcome.ENOENT));
-            }
+            if (w < 52) return fault(name, bo, id);
             if (w < 59) return kmap(name, bo, id);
             if (w < 65) {
                 String owner;
                 List<String> with = new ArrayList<>(bo.kmaps().keySet());
                 if (!with.isEmpty() && rnd.nextInt(10) < 8) owner = pick(with);
                 else owner = randomOwner();
-                if ((EXCLUDE_BUG_1 && !kunmapSafe(name, bo, owner))
-                        || (EXCLUDE_BUG_5 && bug5Risk(name, bo, owner))) {
-                    // BUG-1 exclusion: a Kunmap that could reach the BO while its owner holds the reservation without
-                    // a kmap throws in the model; BUG-5 exclusion: a Kunmap queued behind its owner's own queued Reserve
-                    // is never run. Send a kmap instead (same weight, keeps the sequence length).
+                if (mayAct(bo, owner) == null || (EXCLUDE_BUG_5 && bug5Risk(name, bo, owner))) {
+                    // lock discipline (see reserve), or the BUG-5 exclusion: a Kunmap queued behind its owner's own
+                    // queued Reserve is never run. Send a kmap instead (same weight, keeps the sequence length).
                     return kmap(name, bo, id);
                 }
                 return submit(owner, to, new BufferObject.Kunmap(owner, id, client(owner)), "kunmap " + name + " by=" + owner,
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOENT));
             }
             if (w < 69) {
-                String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
+                String owner = mayAct(bo, rnd.nextBoolean() ? holderOr(bo, 100) : null);
                 Placement pl = rnd.nextBoolean() ? null : randomPlacement();
                 return submit(owner, to, new BufferObject.Pin(pl, owner, id, client(owner)),
                         "pin " + name + (pl != null ? " " + pl : "") + (owner != null ? " by=" + owner : ""),
@@ -441,17 +419,17 @@ class RandomizedModelTest {
                 name = pinnedBoOr(name);
                 bo = sim.bo(name);
                 to = new Address.Bo(name);
-                String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
+                String owner = mayAct(bo, rnd.nextBoolean() ? holderOr(bo, 100) : null);
                 return submit(owner, to, new BufferObject.Unpin(owner, id, client(owner)), "unpin " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.EINVAL, Outcome.ENOENT));
             }
             if (w < 77) {
-                String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
+                String owner = mayAct(bo, rnd.nextBoolean() ? holderOr(bo, 100) : null);
                 return submit(owner, to, new BufferObject.Unmap(owner, id, client(owner)), "unmap " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.ENOENT));
             }
             if (w < 81) {
-                String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
+                String owner = mayAct(bo, rnd.nextBoolean() ? holderOr(bo, 100) : null);
                 return submit(owner, to, new BufferObject.Fence(owner, id, client(owner)), "fence " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.ENOENT));
             }
@@ -460,23 +438,60 @@ class RandomizedModelTest {
             }
             if (w < 94) return execbuf(id);
             if (w < 96) {
-                String owner = rnd.nextBoolean() ? holderOr(bo, 100) : null;
-                if (EXCLUDE_BUG_2) {
-                    for (String o : OWNERS) {
-                        if (kmapsAndPending(name, bo, o) >= 2) {
-                            // BUG-2 exclusion: destroying a BO while one owner has two or more kmaps leaves kmaps
-                            // (and IO references) behind; unmap instead.
-                            return submit(owner, to, new BufferObject.Unmap(owner, id, client(owner)),
-                                    "unmap " + name + (owner != null ? " by=" + owner : ""), of(Outcome.OK, Outcome.ENOENT));
-                        }
-                    }
-                }
+                String owner = mayAct(bo, rnd.nextBoolean() ? holderOr(bo, 100) : null);
                 return submit(owner, to, new BufferObject.Destroy(owner, id, client(owner)), "destroy " + name + (owner != null ? " by=" + owner : ""),
                         of(Outcome.OK, Outcome.ENOENT));
             }
             String region = pick(regions);
             return submit(null, new Address.Region(region), new RegionManager.EvictAll(id, client(null)), "evict-all " + region,
                     of(Outcome.OK, Outcome.EBUSY));
+        }
+
+        long fault(String name, BufferObject bo, long id) {
+            long page = rnd.nextInt(8) == 0 ? bo.sizePages() + rnd.nextInt(2) : rnd.nextLong(0, Math.max(1, bo.sizePages()));
+            return submit(null, new Address.Bo(name), new BufferObject.Fault(page, id, client(null)), "fault " + name + " page=" + page,
+                    of(Outcome.MAPPED, Outcome.RETRY, Outcome.SIGBUS, Outcome.OOM, Outcome.ENOENT));
+        }
+
+        // ---- lock discipline --------------------------------------------------------------------------------------
+        // A command with an owner on a BO that owner does not hold takes the reservation itself and may wait for it,
+        // without a ticket. Like a reserve without a ticket it is safe only for an owner that holds nothing and waits
+        // for nothing; otherwise two owners can wait for each other by their own fault (the checker rightly calls
+        // that an INV-12 deadlock). Such commands go out as plain operations (no owner) instead.
+
+        /** Whether {@code owner} holds no BO and has no request on its way or waiting. */
+        boolean exclusive(String owner) {
+            for (String n : boNames) {
+                BufferObject b = sim.bo(n);
+                if (b != null && owner.equals(explicitHolder(b))) return false;
+            }
+            for (Op op : ops) if (owner.equals(op.owner) && sim.reply(op.id) == null) return false;
+            return true;
+        }
+
+        /** Whether {@code owner} has no request on its way or waiting. */
+        boolean waitsForNothing(String owner) {
+            for (Op op : ops) if (owner.equals(op.owner) && sim.reply(op.id) == null) return false;
+            return true;
+        }
+
+        /** Whether everything {@code owner} holds or waits for carries its ticket (so wait-die protects it). */
+        boolean ticketedOnly(String owner) {
+            for (String n : boNames) {
+                BufferObject b = sim.bo(n);
+                if (b != null && owner.equals(explicitHolder(b)) && b.holder().ticket() == null) return false;
+            }
+            for (Op op : ops) {
+                if (!owner.equals(op.owner) || sim.reply(op.id) != null) continue;
+                if (op.kind != BufferObject.Reserve.class || op.ticket == null) return false;
+            }
+            return true;
+        }
+
+        /** {@code owner} if it may send a command that could wait on {@code bo}, else null (a plain operation). */
+        String mayAct(BufferObject bo, String owner) {
+            if (owner == null || owner.equals(explicitHolder(bo)) || exclusive(owner)) return owner;
+            return null;
         }
 
         /** Unanswered requests of this kind for {@code bo} (and {@code owner}, unless null). */
@@ -496,31 +511,10 @@ class RandomizedModelTest {
             return unanswered(BufferObject.Reserve.class, name, owner) > 0 && !owner.equals(explicitHolder(bo));
         }
 
-        /** The kmaps {@code owner} has of {@code bo}, plus its kmap requests still on their way. */
-        int kmapsAndPending(String name, BufferObject bo, String owner) {
-            return bo.kmaps().getOrDefault(owner, 0) + unanswered(BufferObject.Kmap.class, name, owner);
-        }
-
-        /**
-         * Whether a Kunmap of {@code bo} by {@code owner} cannot hit BUG-1: either the owner has more kmaps than
-         * Kunmaps on their way (kmaps only go by kunmap or destroy, and a destroyed BO answers ENOENT), or the owner
-         * neither holds the reservation nor has a Reserve on its way (the Kunmap then gets EINVAL at once).
-         */
-        boolean kunmapSafe(String name, BufferObject bo, String owner) {
-            int pending = unanswered(BufferObject.Kunmap.class, name, owner);
-            if (bo.kmaps().getOrDefault(owner, 0) > pending) return true;
-            return pending == 0 && !owner.equals(explicitHolder(bo)) && unanswered(BufferObject.Reserve.class, name, owner) == 0;
-        }
-
         long kmap(String name, BufferObject bo, long id) {
-            String owner = holderOr(bo, 70);
-            Address to = new Address.Bo(name);
-            if (EXCLUDE_BUG_2 && unanswered(BufferObject.Destroy.class, name, null) > 0 && kmapsAndPending(name, bo, owner) >= 1) {
-                // BUG-2 exclusion: a second kmap could land before a destroy on its way; fault instead.
-                return submit(null, to, new BufferObject.Fault(0, id, client(null)), "fault " + name + " page=0",
-                        of(Outcome.MAPPED, Outcome.RETRY, Outcome.SIGBUS, Outcome.OOM, Outcome.ENOENT));
-            }
-            return submit(owner, to, new BufferObject.Kmap(owner, id, client(owner)), "kmap " + name + " by=" + owner,
+            String owner = mayAct(bo, holderOr(bo, 70));
+            if (owner == null) return fault(name, bo, id); // lock discipline: this owner must not wait for the BO now
+            return submit(owner, new Address.Bo(name), new BufferObject.Kmap(owner, id, client(owner)), "kmap " + name + " by=" + owner,
                     of(Outcome.OK, Outcome.EPERM, Outcome.EINVAL, Outcome.ENOMEM, Outcome.EBUSY, Outcome.ENOENT));
         }
 
@@ -574,6 +568,7 @@ class RandomizedModelTest {
                 }
                 checkViolations();
                 checkReplies();
+                backOff();
             }
             settle();
             checkViolations();
@@ -588,6 +583,27 @@ class RandomizedModelTest {
             if (!sim.idle()) throw fail("not quiescent at the end", null);
         }
 
+        private int backOffChecked;
+
+        /**
+         * Wait-die as a client follows it: an owner whose ticketed Reserve answered EDEADLK releases all it holds
+         * (DESIGN §2: "must release all it holds, then retry"; the retry is left to later random reserves).
+         */
+        void backOff() {
+            for (; backOffChecked < ops.size(); backOffChecked++) {
+                Op op = ops.get(backOffChecked);
+                Reply r = sim.reply(op.id);
+                if (r == null) break;
+                if (op.kind != BufferObject.Reserve.class || r.outcome() != Outcome.EDEADLK || rnd.nextInt(4) == 0) continue; // sometimes not
+                for (String n : boNames) {
+                    BufferObject b = sim.bo(n);
+                    if (b == null || !b.created() || !op.owner.equals(explicitHolder(b))) continue;
+                    submit(op.owner, new Address.Bo(n), new BufferObject.Unreserve(op.owner, sim.newRequestId(), client(op.owner)),
+                            "unreserve " + n + " by=" + op.owner + " (back-off after EDEADLK)", of(Outcome.OK, Outcome.EPERM, Outcome.EBUSY, Outcome.ENOENT));
+                }
+            }
+        }
+
         /**
          * Releases what the sequence still holds (kmaps, then explicit reservations), signals every fence, settles;
          * waiters then run and may take reservations again, so repeat until nothing is held or pending.
@@ -599,10 +615,12 @@ class RandomizedModelTest {
                     BufferObject bo = sim.bo(n);
                     if (bo == null || !bo.created()) continue;
                     for (Map.Entry<String, Integer> k : new ArrayList<>(bo.kmaps().entrySet())) {
-                        // kunmaps already on their way count (else, BUG-1: a surplus Kunmap may reach the owner's reservation)
+                        // kunmaps already on their way count
                         int owed = k.getValue() - unanswered(BufferObject.Kunmap.class, n, k.getKey());
                         // BUG-5: a Kunmap queued behind its owner's own queued Reserve is stuck once that Reserve is granted
                         if (EXCLUDE_BUG_5 && bug5Risk(n, bo, k.getKey())) owed = 0;
+                        // lock discipline: a Kunmap may wait for the BO; only its holder or an owner holding nothing
+                        if (!k.getKey().equals(explicitHolder(bo)) && !exclusive(k.getKey())) owed = 0;
                         for (int i = 0; i < owed; i++) {
                             long id = sim.newRequestId();
                             submit(k.getKey(), new Address.Bo(n), new BufferObject.Kunmap(k.getKey(), id, client(k.getKey())),
@@ -629,7 +647,6 @@ class RandomizedModelTest {
             }
             String wd = waitDieBreach();
             if (wd != null) {
-                if (EXCLUDE_BUG_4) throw new KnownBug("BUG-4", wd);
                 throw fail("cleanup did not converge: wait-die breached (BUG-4)\n    " + wd + "; still pending " + sim.pendingRequests(), null);
             }
             throw fail("cleanup did not converge: " + stuckPattern() + "\n    still pending " + sim.pendingRequests(), null);
@@ -813,7 +830,6 @@ class RandomizedModelTest {
         long t0 = System.nanoTime();
         List<String> failures = new ArrayList<>();
         Map<String, List<Long>> kinds = new LinkedHashMap<>();
-        Map<String, List<Long>> known = new TreeMap<>();
         Map<String, long[]> smallest = new LinkedHashMap<>(); // per kind: the failing sequence with fewest messages
         long ops = 0;
         long messages = 0;
@@ -826,8 +842,6 @@ class RandomizedModelTest {
             Sequence seq = new Sequence(s, false);
             try {
                 seq.run();
-            } catch (KnownBug k) {
-                known.computeIfAbsent(k.bug, x -> new ArrayList<>()).add(s);
             } catch (Failure f) {
                 failures.add(f.getMessage());
                 kinds.computeIfAbsent(f.kind, k -> new ArrayList<>()).add(s);
@@ -846,8 +860,6 @@ class RandomizedModelTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("RandomizedModelTest: " + count + " sequences, " + ops + " requests, " + messages
                 + " messages delivered in " + ms + " ms; " + failures.size() + " failed; requests by kind " + stats);
-        known.forEach((k, v) -> System.out.println("  " + v.size() + " sequence(s) ended in known " + k + " (excluded), e.g. -Dttm.sequence="
-                + v.get(0) + " -Dttm.exclusions=none"));
         if (Boolean.getBoolean("ttm.stats")) System.out.println("  evictions " + evictions + ", io_mem_free calls " + ioFrees + "; outcomes " + outcomes);
         if (!failures.isEmpty()) {
             StringBuilder b = new StringBuilder(failures.size() + " of " + count + " sequences failed (base seed " + base + ")");
