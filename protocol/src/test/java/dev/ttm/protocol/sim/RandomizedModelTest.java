@@ -370,11 +370,11 @@ class RandomizedModelTest {
                 // waits all carry its ticket. Anything else could deadlock by the client's fault; make it nowait.
                 // A nowait reserve never waits, but what it gets is held without a ticket: only for an owner that waits
                 // for nothing (a nowait reserve with a ticket is refused at once: always safe).
-                if (!nowait && !(t == null ? exclusive(owner) : ticketedOnly(owner))) {
-                    if (t != null && exclusive(owner)) t = null;
+                if (!nowait && !(t == null ? onlyAbout(owner, name) : ticketedOnly(owner))) {
+                    if (t != null && onlyAbout(owner, name)) t = null;
                     else nowait = true;
                 }
-                if (nowait && t == null && !waitsForNothing(owner)) t = ownerTicket.get(owner);
+                if (nowait && t == null && !onlyAbout(owner, name)) t = ownerTicket.get(owner);
                 return submit(owner, to, new BufferObject.Reserve(owner, t, nowait, false, id, client(owner)),
                         "reserve " + name + " by=" + owner + (t != null ? " ticket=" + t : "") + (nowait ? " nowait" : ""),
                         of(Outcome.OK, Outcome.EBUSY, Outcome.EALREADY, Outcome.EDEADLK, Outcome.ENOENT));
@@ -455,23 +455,20 @@ class RandomizedModelTest {
 
         // ---- lock discipline --------------------------------------------------------------------------------------
         // A command with an owner on a BO that owner does not hold takes the reservation itself and may wait for it,
-        // without a ticket. Like a reserve without a ticket it is safe only for an owner that holds nothing and waits
-        // for nothing; otherwise two owners can wait for each other by their own fault (the checker rightly calls
-        // that an INV-12 deadlock). Such commands go out as plain operations (no owner) instead.
+        // without a ticket. Like a reserve without a ticket it is safe only for an owner that holds nothing else and
+        // waits for nothing else; otherwise two owners can wait for each other by their own fault (the checker rightly
+        // calls that an INV-12 deadlock). Such commands go out as plain operations (no owner) instead.
 
-        /** Whether {@code owner} holds no BO and has no request on its way or waiting. */
-        boolean exclusive(String owner) {
+        /**
+         * Whether all that {@code owner} holds or waits for is {@code bo} itself (it may hold it, have an Unreserve of it
+         * on the way, or wait for it): then anything more it does on {@code bo} cannot close a cycle of waits.
+         */
+        boolean onlyAbout(String owner, String bo) {
             for (String n : boNames) {
                 BufferObject b = sim.bo(n);
-                if (b != null && owner.equals(explicitHolder(b))) return false;
+                if (b != null && !n.equals(bo) && owner.equals(explicitHolder(b))) return false;
             }
-            for (Op op : ops) if (owner.equals(op.owner) && sim.reply(op.id) == null) return false;
-            return true;
-        }
-
-        /** Whether {@code owner} has no request on its way or waiting. */
-        boolean waitsForNothing(String owner) {
-            for (Op op : ops) if (owner.equals(op.owner) && sim.reply(op.id) == null) return false;
+            for (Op op : ops) if (owner.equals(op.owner) && !bo.equals(op.bo) && sim.reply(op.id) == null) return false;
             return true;
         }
 
@@ -488,10 +485,14 @@ class RandomizedModelTest {
             return true;
         }
 
-        /** {@code owner} if it may send a command that could wait on {@code bo}, else null (a plain operation). */
+        /**
+         * {@code owner} if it may send a command that could wait for {@code bo}, else null (a plain operation): it holds
+         * {@code bo} and is not releasing it, or nothing but {@code bo} concerns it.
+         */
         String mayAct(BufferObject bo, String owner) {
-            if (owner == null || owner.equals(explicitHolder(bo)) || exclusive(owner)) return owner;
-            return null;
+            if (owner == null) return null;
+            boolean holds = owner.equals(explicitHolder(bo)) && unanswered(BufferObject.Unreserve.class, bo.name(), owner) == 0;
+            return holds || onlyAbout(owner, bo.name()) ? owner : null;
         }
 
         /** Unanswered requests of this kind for {@code bo} (and {@code owner}, unless null). */
@@ -620,7 +621,7 @@ class RandomizedModelTest {
                         // BUG-5: a Kunmap queued behind its owner's own queued Reserve is stuck once that Reserve is granted
                         if (EXCLUDE_BUG_5 && bug5Risk(n, bo, k.getKey())) owed = 0;
                         // lock discipline: a Kunmap may wait for the BO; only its holder or an owner holding nothing
-                        if (!k.getKey().equals(explicitHolder(bo)) && !exclusive(k.getKey())) owed = 0;
+                        if (mayAct(bo, k.getKey()) == null) owed = 0;
                         for (int i = 0; i < owed; i++) {
                             long id = sim.newRequestId();
                             submit(k.getKey(), new Address.Bo(n), new BufferObject.Kunmap(k.getKey(), id, client(k.getKey())),
