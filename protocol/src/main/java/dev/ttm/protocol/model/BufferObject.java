@@ -562,7 +562,7 @@ public final class BufferObject implements Entity {
         if (callDriver) {
             if (actingUnlocked) ctx.emit(new LooseOpChanged(looseOp.at(Phase.IO_RESERVE)));
             else ctx.emit(new OpChanged(op.at(Phase.IO_RESERVE)));
-            ctx.send(Address.IO, new IoManager.IoReserve(name, resource.pages(), pinCount > 0, currentRequest()));
+            ctx.send(Address.IO, new IoManager.IoReserve(name, device.aperturePagesFor(resource), pinCount > 0, currentRequest()));
         } else {
             ioReserved(ctx);
         }

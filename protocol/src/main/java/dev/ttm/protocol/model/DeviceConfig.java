@@ -124,6 +124,11 @@ public final class DeviceConfig {
         return res.endPage() <= r.visiblePages();
     }
 
+    /** How much of the io-lru aperture a mapping of {@code res} takes: VRAM pages go through it, others not. */
+    public long aperturePagesFor(Resource res) {
+        return driver == Driver.IO_LRU && "VRAM".equals(res.region()) ? res.pages() : 0;
+    }
+
     /** Where a fault or kmap moves a BO that the CPU cannot reach: the window, else TT (the seed's make_mappable). */
     public Placement mappablePlacement() {
         return Placement.of(Place.visible("VRAM"), Place.of("TT"));

@@ -16,7 +16,8 @@ import java.util.Map;
  */
 public final class IoManager implements Entity {
     // ---- messages ------------------------------------------------------------------------------
-    public record IoReserve(String bo, long pages, boolean pinned, long requestId) implements Message {}
+    /** {@code aperturePages}: how much of the io-lru aperture the mapping needs (0: none, e.g. TT or SYSTEM). */
+    public record IoReserve(String bo, long aperturePages, boolean pinned, long requestId) implements Message {}
     public record IoReserved(long requestId) implements Message {}
     public record IoFailed(String error, long requestId) implements Message {}
     /** The driver's io_mem_free. A free of a BO that holds no reservation is an unbalanced call (INV-8). */
@@ -123,8 +124,8 @@ public final class IoManager implements Entity {
             fail(from, r, injections.get(inj).errorName(), ctx);
             return;
         }
-        if (aperture == null) {
-            ctx.emit(new ReserveCalled(r.bo(), -1, r.pages(), false));
+        if (aperture == null || r.aperturePages() == 0) {
+            ctx.emit(new ReserveCalled(r.bo(), -1, 0, false));
             ctx.send(from, new IoReserved(r.requestId()));
             return;
         }
@@ -136,9 +137,9 @@ public final class IoManager implements Entity {
     }
 
     private boolean tryAperture(Address from, IoReserve r, Ctx ctx) {
-        long start = aperture.findFit(r.pages(), 0, aperture.sizePages(), false);
+        long start = aperture.findFit(r.aperturePages(), 0, aperture.sizePages(), false);
         if (start < 0) return false;
-        ctx.emit(new ReserveCalled(r.bo(), start, r.pages(), !r.pinned()));
+        ctx.emit(new ReserveCalled(r.bo(), start, r.aperturePages(), !r.pinned()));
         ctx.send(from, new IoReserved(r.requestId()));
         return true;
     }

@@ -63,7 +63,7 @@ public final class RegionManager implements Entity {
     private final Address address;
     private final RangeAllocator allocator;
     private final TreeMap<Long, Allocation> allocations = new TreeMap<>();
-    private final Map<String, Integer> allocationsPerBo = new HashMap<>();
+    private final Map<String, List<Long>> startsByBo = new HashMap<>();
     private final List<LinkedHashSet<String>> lru = new ArrayList<>();
     private final Map<String, Integer> lruPriority = new HashMap<>();
     private final ArrayDeque<Pending> deferred = new ArrayDeque<>();
@@ -105,9 +105,12 @@ public final class RegionManager implements Entity {
         return out;
     }
 
+    /** The BO's allocations here: one, or two while it moves within the region. */
     public List<Allocation> allocationsOf(String bo) {
-        List<Allocation> out = new ArrayList<>();
-        for (Allocation a : allocations.values()) if (a.bo().equals(bo)) out.add(a);
+        List<Long> starts = startsByBo.get(bo);
+        if (starts == null) return List.of();
+        List<Allocation> out = new ArrayList<>(starts.size());
+        for (long s : starts) out.add(allocations.get(s));
         return out;
     }
 
@@ -244,7 +247,7 @@ public final class RegionManager implements Entity {
     }
 
     private void onLruUpdate(LruUpdate u, Ctx ctx) {
-        if (!allocationsPerBo.containsKey(u.bo())) return; // moved out since: nothing to bump
+        if (!startsByBo.containsKey(u.bo())) return; // moved out since: nothing to bump
         ctx.emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
     }
 
@@ -261,15 +264,17 @@ public final class RegionManager implements Entity {
             Allocation al = a.allocation();
             allocator.allocate(al.startPage(), al.pages());
             allocations.put(al.startPage(), al);
-            allocationsPerBo.merge(al.bo(), 1, Integer::sum);
+            startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
             usedPages += al.pages();
             if (a.onLru()) lruPut(al.bo(), a.priority());
         } else if (event instanceof Freed f) {
             allocator.free(f.startPage(), f.pages());
             allocations.remove(f.startPage());
             usedPages -= f.pages();
-            if (allocationsPerBo.merge(f.bo(), -1, Integer::sum) == 0) {
-                allocationsPerBo.remove(f.bo());
+            List<Long> starts = startsByBo.get(f.bo());
+            starts.remove(f.startPage());
+            if (starts.isEmpty()) {
+                startsByBo.remove(f.bo());
                 lruRemove(f.bo());
             }
         } else if (event instanceof LruMoved m) {

@@ -169,6 +169,8 @@ public final class Simulator {
         } finally {
             ctx.current = null;
         }
+        // A finished execbuf coordinator is gone, as its actor would stop; nothing addresses it again.
+        if (target instanceof Execbuf x && x.stage() == Execbuf.Stage.DONE) entities.remove(env.to());
         for (SimListener l : listeners) l.afterDelivery(this, env);
         return true;
     }

@@ -1,0 +1,2 @@
+/** The invariant checker: DESIGN.md §3's thirteen invariants, checked after every delivered message. */
+package dev.ttm.protocol.invariants;
