@@ -121,6 +121,11 @@ public final class Simulator {
         return replies.get(requestId);
     }
 
+    /** The reply to {@code requestId}, forgotten as it is returned (long-running clients keep memory flat). */
+    public Reply takeReply(long requestId) {
+        return replies.remove(requestId);
+    }
+
     public Set<Long> pendingRequests() {
         return pending;
     }
