@@ -208,6 +208,45 @@ public class SimulatorBenchmark {
     }
 
     /**
+     * Messages per CPU-second of the benchmark thread, reported as {@code msgsPerCpuSec}. Unlike the primary
+     * score it leaves out time the thread spent waiting for a core, so it stays meaningful on a loaded machine
+     * (it leaves out GC work on other threads too). JMH divides an OPERATIONS counter by the iteration's wall
+     * time, so the counter holds messages scaled by wall/CPU time of the invocations: JMH's division then
+     * yields messages / CPU-seconds (up to the harness's own time between invocations, well under 1%).
+     */
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class CpuTime {
+        private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+        public long msgsPerCpuSec;
+        private long messages;
+        private long cpuNanos;
+        private long wallNanos;
+        private long cpu0;
+        private long wall0;
+
+        @Setup(Level.Iteration)
+        public void clean() {
+            msgsPerCpuSec = 0;
+            messages = 0;
+            cpuNanos = 0;
+            wallNanos = 0;
+        }
+
+        void start() {
+            wall0 = System.nanoTime();
+            cpu0 = MX.getCurrentThreadCpuTime();
+        }
+
+        void stop(int batch) {
+            cpuNanos += MX.getCurrentThreadCpuTime() - cpu0;
+            wallNanos += System.nanoTime() - wall0;
+            messages += batch;
+            msgsPerCpuSec = cpuNanos == 0 ? 0 : (long) ((double) messages * wallNanos / cpuNanos);
+        }
+    }
+
+    /**
      * Describes the workload instead of timing it: runs {@code args[0]} messages (default 1,000,000) with the
      * invariant checker off (or {@code args[1]} = "checked": on) and prints the reply outcomes, evictions and
      * moves. {@code java -cp load-tests/target/ttm.jar dev.ttm.bench.SimulatorBenchmark [MESSAGES] [checked]}
@@ -217,9 +256,12 @@ public class SimulatorBenchmark {
         boolean checked = args.length > 1 && args[1].equals("checked");
         Workload w = new Workload(checked);
         long firstRequest = w.sim.newRequestId() + 1;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         w.run(n);
         long t1 = System.nanoTime();
+        long c1 = mx.getCurrentThreadCpuTime();
         long lastRequest = w.sim.newRequestId() - 1;
         java.util.Map<String, Integer> outcomes = new java.util.TreeMap<>();
         for (long id = firstRequest; id <= lastRequest; id++) {
@@ -233,8 +275,9 @@ public class SimulatorBenchmark {
             moved += b.movedPages();
         }
         System.out.printf("%d BOs, %d MiB in all; VRAM 64 MiB (16 MiB visible), TT 128 MiB%n", BOS, w.totalBytes() >> 20);
-        System.out.printf("%d messages, %d requests, %.0f msgs/s (one run, no warm-up: indicative only)%n",
-                w.sim.delivered(), w.requests, n / ((t1 - t0) / 1e9));
+        System.out.printf("%d messages, %d requests, %.0f msgs/s wall, %.0f msgs per CPU-second of this thread"
+                        + " (one run, no warm-up: indicative only)%n",
+                w.sim.delivered(), w.requests, n / ((t1 - t0) / 1e9), n / ((c1 - c0) / 1e9));
         System.out.printf("reply outcomes: %s%n", outcomes);
         System.out.printf("evictions: %d, pages moved: %d, io_mem_reserve calls: %d%n", evictions, moved, w.sim.io().reserveCalls());
         for (var r : w.sim.regions())
@@ -246,9 +289,11 @@ public class SimulatorBenchmark {
     /** The headline figure: messages per second, no listener attached (the production configuration). */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long fifoNoChecker(Production s, Requests counters) {
+    public long fifoNoChecker(Production s, Requests counters, CpuTime cpu) {
         long before = s.w.requests;
+        cpu.start();
         s.w.run(BATCH);
+        cpu.stop(BATCH);
         counters.requests += s.w.requests - before;
         return s.w.sim.delivered();
     }
@@ -256,9 +301,11 @@ public class SimulatorBenchmark {
     /** For comparison only: the same workload with the invariant checker run after every message. */
     @Benchmark
     @OperationsPerInvocation(CHECKED_BATCH)
-    public long fifoWithInvariantChecker(Checked s, Requests counters) {
+    public long fifoWithInvariantChecker(Checked s, Requests counters, CpuTime cpu) {
         long before = s.w.requests;
+        cpu.start();
         s.w.run(CHECKED_BATCH);
+        cpu.stop(CHECKED_BATCH);
         counters.requests += s.w.requests - before;
         return s.w.sim.delivered();
     }
