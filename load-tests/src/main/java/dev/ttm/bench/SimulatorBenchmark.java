@@ -177,6 +177,7 @@ public class SimulatorBenchmark {
         @Setup(Level.Iteration)
         public void setUp() {
             w = new Workload(false);
+            w.sim.retainReplies(false);
         }
     }
 
@@ -187,6 +188,7 @@ public class SimulatorBenchmark {
         @Setup(Level.Iteration)
         public void setUp() {
             w = new Workload(true);
+            w.sim.retainReplies(false);
         }
 
         @TearDown(Level.Iteration)

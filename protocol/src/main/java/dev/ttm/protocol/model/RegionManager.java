@@ -165,9 +165,11 @@ public final class RegionManager implements Entity {
             return;
         }
         List<String> candidates = new ArrayList<>();
-        for (String bo : lruOrder()) {
-            if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
-            if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+        for (LinkedHashSet<String> list : lru) {
+            for (String bo : list) {
+                if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
+                if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+            }
         }
         ctx.emit(new WalkChanged(new Walk(from, a, null, List.copyOf(candidates), 0, null, false)));
         continueWalk(ctx);
@@ -183,7 +185,10 @@ public final class RegionManager implements Entity {
     }
 
     private boolean intersects(String bo, long fpfn, long lpfn) {
-        for (Allocation al : allocationsOf(bo)) {
+        List<Long> starts = startsByBo.get(bo);
+        if (starts == null) return false;
+        for (long s : starts) {
+            Allocation al = allocations.get(s);
             if (al.startPage() < lpfn && al.startPage() + al.pages() > fpfn) return true;
         }
         return false;
