@@ -60,13 +60,21 @@ public final class BufferObject implements Entity {
 
     /** The operation in progress: what it is, whether it took the reservation itself, and where it stands. */
     public record Running(Message cmd, boolean releaseAtEnd, Phase phase, Placement placement, boolean nowait,
-                          int pass, int index) {
+                          int pass, int index, boolean sawBusy) {
+        public Running(Message cmd, boolean releaseAtEnd, Phase phase, Placement placement, boolean nowait, int pass, int index) {
+            this(cmd, releaseAtEnd, phase, placement, nowait, pass, index, false);
+        }
+
         Running at(Phase p) {
-            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index);
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, sawBusy);
         }
 
         Running allocating(Placement pl, boolean nw, int ps, int ix) {
-            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix);
+            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix, sawBusy);
+        }
+
+        Running busySeen() {
+            return new Running(cmd, releaseAtEnd, phase, placement, nowait, pass, index, true);
         }
     }
 
@@ -161,10 +169,10 @@ public final class BufferObject implements Entity {
         return n;
     }
 
-    /** The owners queued for this BO's reservation (for deadlock detection: each waits for the holder). */
-    public List<String> waitingOwners() {
-        List<String> out = new ArrayList<>();
-        for (Command c : waiters) if (c.owner() != null) out.add(c.owner());
+    /** The ticketed reservations queued for this BO (for deadlock detection: each waits for the holder). */
+    public List<Reserve> ticketedWaiters() {
+        List<Reserve> out = new ArrayList<>();
+        for (Command c : waiters) if (c instanceof Reserve r && r.ticket() != null) out.add(r);
         return out;
     }
 
@@ -426,6 +434,9 @@ public final class BufferObject implements Entity {
         if (pass == 1) {
             if (compatible(pl, 2)) validated(Outcome.OK, "already in a fallback place", ctx);
             else nextPlace(pl, nowait, 2, 0, ctx);
+        } else if (op.sawBusy()) {
+            // Only busy victims stood in the way: transient (a fault retries), not out of memory.
+            validated(Outcome.EBUSY, "no space for " + sizePages + " pages in " + pl + " without waiting for busy victims", ctx);
         } else {
             validated(Outcome.ENOMEM, "no space for " + sizePages + " pages in " + pl, ctx);
         }
@@ -447,6 +458,7 @@ public final class BufferObject implements Entity {
     private void onRefused(RegionManager.Refused r, Ctx ctx) {
         expectPhase(Phase.ALLOC);
         if (r.outcome() == Outcome.ENOMEM) {
+            if (r.busyVictims()) ctx.emit(new OpChanged(op.busySeen()));
             nextPlace(op.placement(), op.nowait(), op.pass(), op.index() + 1, ctx);
         } else {
             validated(r.outcome(), r.reason(), ctx);
@@ -739,7 +751,7 @@ public final class BufferObject implements Entity {
         else if (pinCount > 0) refuse = "pinned";
         else if (busy() && e.nowait()) refuse = "busy and the walk must not wait";
         if (refuse != null) {
-            ctx.send(region, new RegionManager.VictimDone(name, false, refuse));
+            ctx.send(region, new RegionManager.VictimDone(name, false, busy() && e.nowait(), refuse));
             return;
         }
         ctx.emit(new Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
@@ -775,7 +787,7 @@ public final class BufferObject implements Entity {
         Running r = op;
         ctx.emit(new OpChanged(null));
         if (r.cmd() instanceof Evict e) {
-            ctx.send(new Address.Region(e.region()), new RegionManager.VictimDone(name, outcome == Outcome.OK, reason));
+            ctx.send(new Address.Region(e.region()), new RegionManager.VictimDone(name, outcome == Outcome.OK, false, reason));
         } else {
             reply(ctx, (Command) r.cmd(), outcome, reason);
         }

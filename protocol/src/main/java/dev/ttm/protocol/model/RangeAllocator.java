@@ -186,32 +186,46 @@ public final class RangeAllocator {
     }
 
     private void insert(long start, long len) {
-        Node[] lr = split(root, start);
-        root = merge(merge(lr[0], new Node(start, len, nextPrio())), lr[1]);
+        split(root, start);
+        Node l = splitLeft;
+        Node r = splitRight;
+        root = merge(merge(l, new Node(start, len, nextPrio())), r);
         freePages += len;
     }
 
     private void delete(long start) {
-        Node[] lr = split(root, start);
-        Node[] mr = split(lr[1], start + 1);
-        if (mr[0] == null) throw new IllegalStateException("no free range at " + start);
-        freePages -= mr[0].len;
-        root = merge(lr[0], mr[1]);
+        split(root, start);
+        Node l = splitLeft;
+        split(splitRight, start + 1);
+        Node m = splitLeft;
+        Node r = splitRight;
+        if (m == null) throw new IllegalStateException("no free range at " + start);
+        freePages -= m.len;
+        root = merge(l, r);
     }
 
-    /** Splits into keys {@code < key} and keys {@code >= key}. */
-    private static Node[] split(Node t, long key) {
-        if (t == null) return new Node[] {null, null};
-        if (t.start < key) {
-            Node[] r = split(t.right, key);
-            t.right = r[0];
-            update(t);
-            return new Node[] {t, r[1]};
+    // The two halves of the last split: fields rather than a fresh array per level (a hot path).
+    private Node splitLeft;
+    private Node splitRight;
+
+    /** Splits {@code t} into keys {@code < key} ({@link #splitLeft}) and keys {@code >= key} ({@link #splitRight}). */
+    private void split(Node t, long key) {
+        if (t == null) {
+            splitLeft = null;
+            splitRight = null;
+            return;
         }
-        Node[] l = split(t.left, key);
-        t.left = l[1];
-        update(t);
-        return new Node[] {l[0], t};
+        if (t.start < key) {
+            split(t.right, key);
+            t.right = splitLeft;
+            update(t);
+            splitLeft = t;
+        } else {
+            split(t.left, key);
+            t.left = splitRight;
+            update(t);
+            splitRight = t;
+        }
     }
 
     private static Node merge(Node a, Node b) {

@@ -23,13 +23,13 @@ public final class RegionManager implements Entity {
                         boolean nowait, boolean pinned, long requestId, Address replyTo) implements Message {}
     public record Granted(Resource resource, long requestId) implements Message {}
     /** {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. */
-    public record Refused(Outcome outcome, String reason, long requestId) implements Message {}
+    public record Refused(Outcome outcome, String reason, boolean busyVictims, long requestId) implements Message {}
     /** A BO gives back one of its allocations (after a move, purge or destroy). */
     public record Free(String bo, long startPage, long pages) implements Message {}
     /** Put the BO at the tail of its priority's LRU list, or take it off (pinned). */
     public record LruUpdate(String bo, int priority, boolean onLru) implements Message {}
     /** A victim's answer to {@link BufferObject.Evict}. */
-    public record VictimDone(String bo, boolean evicted, String reason) implements Message {}
+    public record VictimDone(String bo, boolean evicted, boolean busy, String reason) implements Message {}
     /** Evict every unpinned BO of the region (suspend, teardown). */
     public record EvictAll(long requestId, Address replyTo) implements Message {}
     /** Populate a BO's pages on a CPU access (only SYSTEM can fail it: an injected nospace). */
@@ -42,13 +42,13 @@ public final class RegionManager implements Entity {
     public record Freed(String bo, long startPage, long pages) implements Event {}
     public record LruMoved(String bo, int priority, boolean onLru) implements Event {}
     public record Walk(Address requester, Alloc request, EvictAll evictAll, List<String> candidates, int next,
-                       String victim) {
+                       String victim, boolean skippedBusy) {
         Walk advance(String v) {
-            return new Walk(requester, request, evictAll, candidates, next + 1, v);
+            return new Walk(requester, request, evictAll, candidates, next + 1, v, skippedBusy);
         }
 
-        Walk settled() {
-            return new Walk(requester, request, evictAll, candidates, next, null);
+        Walk settled(boolean busy) {
+            return new Walk(requester, request, evictAll, candidates, next, null, skippedBusy || busy);
         }
     }
     public record WalkChanged(Walk walk) implements Event {}
@@ -151,25 +151,27 @@ public final class RegionManager implements Entity {
         int busy = injections.next(Injection.Kind.ALLOC_BUSY);
         if (busy >= 0 && (inj < 0 || busy < inj)) {
             ctx.emit(new InjectionUsed(busy));
-            ctx.send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", a.requestId()));
+            ctx.send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", false, a.requestId()));
             return;
         }
         if (inj >= 0) {
             ctx.emit(new InjectionUsed(inj));
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", a.requestId()));
+            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", false, a.requestId()));
             return;
         }
         if (tryGrant(a, ctx)) return;
         if (a.pass() == 1 || !config.evicts()) {
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", a.requestId()));
+            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
             return;
         }
         List<String> candidates = new ArrayList<>();
-        for (String bo : lruOrder()) {
-            if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
-            if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+        for (LinkedHashSet<String> list : lru) {
+            for (String bo : list) {
+                if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
+                if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+            }
         }
-        ctx.emit(new WalkChanged(new Walk(from, a, null, List.copyOf(candidates), 0, null)));
+        ctx.emit(new WalkChanged(new Walk(from, a, null, List.copyOf(candidates), 0, null, false)));
         continueWalk(ctx);
     }
 
@@ -183,7 +185,10 @@ public final class RegionManager implements Entity {
     }
 
     private boolean intersects(String bo, long fpfn, long lpfn) {
-        for (Allocation al : allocationsOf(bo)) {
+        List<Long> starts = startsByBo.get(bo);
+        if (starts == null) return false;
+        for (long s : starts) {
+            Allocation al = allocations.get(s);
             if (al.startPage() < lpfn && al.startPage() + al.pages() > fpfn) return true;
         }
         return false;
@@ -196,7 +201,7 @@ public final class RegionManager implements Entity {
                     : Reply.of(e.requestId(), Outcome.EBUSY, config.name() + " never evicts"));
             return;
         }
-        ctx.emit(new WalkChanged(new Walk(from, null, e, List.copyOf(lruOrder()), 0, null)));
+        ctx.emit(new WalkChanged(new Walk(from, null, e, List.copyOf(lruOrder()), 0, null, false)));
         continueWalk(ctx);
     }
 
@@ -218,8 +223,8 @@ public final class RegionManager implements Entity {
         }
         if (w.request() != null) {
             Alloc a = w.request();
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM,
-                    config.name() + ": no space for " + a.pages() + " pages and no victim could be evicted", a.requestId()));
+            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space for " + a.pages()
+                    + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), w.skippedBusy(), a.requestId()));
         } else {
             List<String> left = lruOrder();
             EvictAll e = w.evictAll();
@@ -242,7 +247,7 @@ public final class RegionManager implements Entity {
     private void onVictimDone(VictimDone v, Ctx ctx) {
         if (walk == null || !v.bo().equals(walk.victim()))
             throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
-        ctx.emit(new WalkChanged(walk.settled()));
+        ctx.emit(new WalkChanged(walk.settled(v.busy())));
         continueWalk(ctx);
     }
 

@@ -71,8 +71,7 @@ final class ScenarioInterpreter {
                 case "io-reserve" -> Injection.Kind.IO_RESERVE;
                 default -> Injection.Kind.FAULT_NOTIFY;
             };
-            Outcome o = i.error() == null ? null : "ENOSPC".equals(i.error()) || "EIO".equals(i.error()) ? Outcome.EINVAL : Outcome.valueOf(i.error());
-            injections.add(new Injection(i.target(), kind, o, i.error(), i.count() == null ? -1 : i.count()));
+            injections.add(new Injection(i.target(), kind, i.error(), i.count() == null ? -1 : i.count()));
         }
         long aperture = s.device().apertureBytes() == null ? 0 : s.device().apertureBytes() / page;
         return new DeviceConfig(page, Driver.parse(s.device().driver()), aperture, regions, injections);

@@ -48,6 +48,7 @@ public final class Simulator {
     private long events;
     private long nextRequestId = 1;
     private long nextExecId = 1;
+    private boolean retainReplies = true;
 
     public Simulator(DeviceConfig device) {
         this.device = device;
@@ -119,6 +120,16 @@ public final class Simulator {
 
     public Reply reply(long requestId) {
         return replies.get(requestId);
+    }
+
+    /** Whether replies are kept for {@link #reply}; a long-running client that reads none turns this off. */
+    public void retainReplies(boolean retain) {
+        retainReplies = retain;
+    }
+
+    /** The reply to {@code requestId}, forgotten as it is returned (long-running clients keep memory flat). */
+    public Reply takeReply(long requestId) {
+        return replies.remove(requestId);
     }
 
     public Set<Long> pendingRequests() {
@@ -215,7 +226,7 @@ public final class Simulator {
     private void deliverToClient(Envelope env) {
         if (!(env.message() instanceof Reply r)) throw new IllegalStateException("client got a non-reply " + env.message());
         boolean duplicate = !pending.remove(r.requestId());
-        if (!duplicate) replies.put(r.requestId(), r);
+        if (!duplicate && retainReplies) replies.put(r.requestId(), r);
         for (SimListener l : listeners) l.onClientReply(this, r.requestId(), duplicate);
     }
 

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -714,7 +713,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: OOM is unreachable - an injected SYSTEM nospace fails the BO's own allocation, never the fault's populate")
         void oomWhenTheFirstPageCannotBePopulated() {
             // DESIGN.md: SYSTEM "never evicts; its allocation never fails for space"; README: "OOM from a fault:
             // the first page of a SYSTEM BO cannot be populated (inject SYSTEM alloc=nospace)".
@@ -819,7 +817,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: kunmap by the reservation holder with no kmap outstanding throws NullPointerException (internal error, exit 3)")
         void kunmapByTheHolderWithoutAKmapIsEinval() {
             // DESIGN.md: "kunmap releases one kmap of that owner (none outstanding -> EINVAL)".
             passes("""
@@ -1107,7 +1104,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: destroy releases only one of an owner's several kmaps; the BO is freed with a kmap and an IO reservation left")
         void destroyReleasesEveryKmapOfAnOwner() {
             // DESIGN.md: "destroy(bo): unmap, free the IO reservation, free the resource"; INV-6, INV-13.
             passes("""
@@ -1187,8 +1183,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: wait-die is only checked when a Reserve arrives; a younger ticket already queued on a BO "
-                + "that an older ticket then takes keeps waiting instead of getting EDEADLK: two execbufs deadlock")
         void aYoungerTicketQueuedBehindAnOlderNewHolderBacksOff() {
             // DESIGN.md: "a younger ticket asking for a BO held by an older ticket gets EDEADLK and must release all
             // it holds, then retry ... an older one waits." (ww_mutex wait-die also wakes such waiters to die.)
@@ -1270,7 +1264,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: evict-all SYSTEM purges every unpinned SYSTEM BO (resource and contents lost, mappings zapped)")
         void systemNeverEvicts() {
             // DESIGN.md: "SYSTEM (unbounded unless a size is given; never evicts; ...)"; a region purges only when
             // declared with evict-to=purge. The outcome of evict-all SYSTEM is not specified; the BO must stay.
@@ -1436,8 +1429,6 @@ class StatementsTest {
         }
 
         @Test
-        @Disabled("model bug: under schedule random an execbuf's Reserve can reach a BO before the BO's Create: "
-                + "IllegalStateException 'before create', reported as an internal error (exit 3)")
         void anExecbufStartedRightAfterTheBoItUsesNeverCrashesTheRunner() {
             // SCENARIOS.md: "start OPERATION as H submits without waiting"; a valid script must not end in an
             // internal error ("a bug in ttm, not in the scenario"). Seed 1 delivers the Reserve first.
