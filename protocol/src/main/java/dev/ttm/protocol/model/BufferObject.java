@@ -85,6 +85,7 @@ public final class BufferObject implements Entity {
     public record Queued(Command command) implements Event {}
     public record Dequeued() implements Event {}
     public record Unqueued(long requestId) implements Event {}
+    public record Adopted(long requestId, String owner) implements Event {}
     public record Deferred(Command command) implements Event {}
     public record Undeferred() implements Event {}
     public record OpChanged(Running op) implements Event {}
@@ -806,17 +807,26 @@ public final class BufferObject implements Entity {
     /** Runs what waited: same-owner commands while the holder keeps the BO, else the next waiter. */
     private void drain(Ctx ctx) {
         while (op == null) {
-            if (holder != null) {
-                if (deferred.isEmpty()) return;
+            if (holder != null && holder.kind() == HolderKind.EXPLICIT) adoptOwnWaiters(ctx);
+            if (!deferred.isEmpty()) {
+                // The owner's own commands come first, also when its Unreserve has just released the BO.
                 Command c = deferred.peekFirst();
                 ctx.emit(new Undeferred());
                 onCommand(c, ctx);
-            } else {
-                if (waiters.isEmpty()) return;
+            } else if (holder == null && !waiters.isEmpty()) {
                 Command c = waiters.peekFirst();
                 ctx.emit(new Dequeued());
                 onCommand(c, ctx);
+            } else {
+                return;
             }
+        }
+    }
+
+    /** Commands the new holder queued before it got the BO now run under its reservation, in their order. */
+    private void adoptOwnWaiters(Ctx ctx) {
+        for (Command c : new ArrayList<>(waiters)) {
+            if (holder.owner().equals(c.owner())) ctx.emit(new Adopted(c.requestId(), c.owner()));
         }
     }
 
@@ -839,6 +849,15 @@ public final class BufferObject implements Entity {
             waiters.addLast(q.command());
         } else if (event instanceof Dequeued) {
             waiters.removeFirst();
+        } else if (event instanceof Adopted a) {
+            for (java.util.Iterator<Command> it = waiters.iterator(); it.hasNext(); ) {
+                Command c = it.next();
+                if (c.requestId() == a.requestId() && a.owner().equals(c.owner())) {
+                    it.remove();
+                    deferred.addLast(c);
+                    break;
+                }
+            }
         } else if (event instanceof Unqueued u) {
             waiters.removeIf(c -> c instanceof Reserve && c.requestId() == u.requestId());
         } else if (event instanceof Deferred d) {

@@ -17,7 +17,6 @@ import dev.ttm.protocol.model.RegionConfig;
 import dev.ttm.protocol.model.Reply;
 
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,7 +135,6 @@ class KnownModelBugsTest {
      * so INV-12 does not fire. RandomizedModelTest: -Dttm.exclusions=1,2,4,5.
      */
     @Test
-    @Disabled("BUG-3 open: a command deferred behind its owner's Unreserve is orphaned when the Unreserve releases the BO")
     void commandsDeferredBehindAnUnreserveStillRun() {
         create("A", 4, Placement.of(Place.of("TT")));
         long r = reserve("A", "X", null);
@@ -202,7 +200,6 @@ class KnownModelBugsTest {
      * RandomizedModelTest: -Dttm.exclusions=1,2,3,4.
      */
     @Test
-    @Disabled("BUG-5 open: a command queued before its owner got the reservation waits behind that owner's own reservation")
     void anOwnersQueuedCommandsRunOnceItHoldsTheBo() {
         create("A", 4, Placement.of(Place.of("TT")));
         long p = submit("t", "A", new BufferObject.Pin(null, null, sim.newRequestId(), c("t")));
