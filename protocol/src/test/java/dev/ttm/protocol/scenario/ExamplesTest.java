@@ -22,15 +22,26 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ExamplesTest {
     private static final Path EXAMPLES = Path.of("..", "examples");
+    /** Scenarios that once exposed a model bug; they must keep passing. */
+    private static final Path REGRESSIONS = Path.of("src", "test", "resources", "regressions");
 
     @TestFactory
     Stream<DynamicTest> everyExamplePasses() throws IOException {
-        assertTrue(Files.isDirectory(EXAMPLES), "no examples directory at " + EXAMPLES.toAbsolutePath());
+        return scenariosIn(EXAMPLES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyRegressionScenarioPasses() throws IOException {
+        return scenariosIn(REGRESSIONS);
+    }
+
+    private static Stream<DynamicTest> scenariosIn(Path dir) throws IOException {
+        assertTrue(Files.isDirectory(dir), "no directory at " + dir.toAbsolutePath());
         List<Path> files;
-        try (Stream<Path> s = Files.list(EXAMPLES)) {
+        try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".ttm")).sorted().toList();
         }
-        assertFalse(files.isEmpty(), "no .ttm files in " + EXAMPLES.toAbsolutePath());
+        assertFalse(files.isEmpty(), "no .ttm files in " + dir.toAbsolutePath());
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), f.toUri(), () -> run(f)));
     }
 
