@@ -110,30 +110,28 @@ final class ScenarioInterpreter {
     // ---- operations ----------------------------------------------------------------------------------
     private void runOp(Ast.OpStmt o) {
         long id = submit(o.op());
-        boolean answered = sim.runUntil(() -> sim.reply(id) != null);
-        // The answer may overtake its own follow-ups (a Free to the old region, an LRU bump): let them land
-        // so that the next expectation sees the operation's whole effect.
-        if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
-        collect();
-        if (!answered) {
-            failed++;
-            print("FAIL", o.pos(), "blocked: it waits (for a reservation the script still holds?); use 'start ... as H' and 'await H'");
-            return;
-        }
-        judge(o.pos(), o.expect(), sim.reply(id));
+        answer(o.pos(), id, o.expect(), "it waits (for a reservation the script still holds?); use 'start ... as H' and 'await H'");
     }
 
     private void await(Ast.AwaitStmt a) {
         long id = handles.remove(a.handle());
+        answer(a.pos(), id, a.expect(), a.handle() + " cannot be answered while nothing else is in flight");
+    }
+
+    /**
+     * Runs until request {@code id} is answered, then on until nothing is in flight: the answer may overtake
+     * its own follow-ups (a Free to the old region, an LRU bump), and the next expectation should see them.
+     */
+    private void answer(Ast.Pos pos, long id, Ast.Expected expect, String whyBlocked) {
         boolean answered = sim.runUntil(() -> sim.reply(id) != null);
         if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
         collect();
         if (!answered) {
             failed++;
-            print("FAIL", a.pos(), "blocked: " + a.handle() + " cannot be answered while nothing else is in flight");
+            print("FAIL", pos, "blocked: " + whyBlocked);
             return;
         }
-        judge(a.pos(), a.expect(), sim.reply(id));
+        judge(pos, expect, sim.reply(id));
     }
 
     private void judge(Ast.Pos pos, Ast.Expected expect, Reply r) {
