@@ -483,8 +483,8 @@ public final class BufferObject implements Entity {
             if (outcome == Outcome.OK) faultIoReserve(ctx);
             else if (outcome == Outcome.EBUSY || outcome == Outcome.ERESTARTSYS) finish(Outcome.RETRY, reason, ctx);
             else finish(Outcome.SIGBUS, "cannot make " + name + " CPU-visible: " + reason, ctx);
-        } else if (c instanceof Kmap k) {
-            if (outcome == Outcome.OK) kmapIoReserve(k.owner(), ctx);
+        } else if (c instanceof Kmap) {
+            if (outcome == Outcome.OK) ioReference(ctx);
             else finish(outcome, reason, ctx);
         } else {
             finish(outcome, reason, ctx);
@@ -586,16 +586,12 @@ public final class BufferObject implements Entity {
         } else if (movePending) {
             finish(Outcome.EBUSY, name + " has a pending move fence", ctx);
         } else if (device.cpuVisible(resource)) {
-            kmapIoReserve(k.owner(), ctx);
+            ioReference(ctx);
         } else if (pinCount > 0) {
             finish(Outcome.EINVAL, name + " is pinned outside CPU-visible memory", ctx);
         } else {
             beginValidate(device.mappablePlacement(), false, ctx);
         }
-    }
-
-    private void kmapIoReserve(String owner, Ctx ctx) {
-        ioReference(ctx);
     }
 
     /**

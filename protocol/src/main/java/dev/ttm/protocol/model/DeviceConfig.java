@@ -140,8 +140,4 @@ public final class DeviceConfig {
         for (String t : regions.get(region).evictTo()) places.add(Place.of(t));
         return new Placement(places);
     }
-
-    public long pagesOf(long bytes) {
-        return bytes / pageBytes;
-    }
 }

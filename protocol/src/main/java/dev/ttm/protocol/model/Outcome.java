@@ -4,8 +4,4 @@ package dev.ttm.protocol.model;
 public enum Outcome {
     OK, EBUSY, EALREADY, EDEADLK, ERESTARTSYS, EINVAL, ENOMEM, EPERM, ENOENT,
     MAPPED, RETRY, SIGBUS, OOM;
-
-    public static Outcome parse(String word) {
-        return Outcome.valueOf(word);
-    }
 }

@@ -127,23 +127,12 @@ public final class Simulator {
         retainReplies = retain;
     }
 
-    /** The reply to {@code requestId}, forgotten as it is returned (long-running clients keep memory flat). */
-    public Reply takeReply(long requestId) {
-        return replies.remove(requestId);
-    }
-
     public Set<Long> pendingRequests() {
         return pending;
     }
 
     public boolean idle() {
         return fifo.isEmpty() && active.isEmpty();
-    }
-
-    public int inFlight() {
-        int n = fifo.size();
-        for (Channel c : active) n += channels.get(c).size();
-        return n;
     }
 
     /** The messages in flight, in no particular order (for the checker's view of the distributed state). */
