@@ -244,6 +244,10 @@ public final class InvariantChecker implements SimListener {
                 parked.addAll(bo.parkedRequests());
                 if (bo.op() != null) violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
                 boolean reserved = io.isReserved(bo.name());
+                long[] calls = io.callsOf(bo.name());
+                if (calls[0] - calls[1] != (reserved ? 1 : 0))
+                    violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + ": " + calls[0] + " io_mem_reserve and "
+                            + calls[1] + " io_mem_free calls, yet " + (reserved ? "reserved" : "not reserved"));
                 if ((bo.ioRefs() > 0) != reserved)
                     violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + " has " + bo.ioRefs() + " IO reference(s) but the driver "
                             + (reserved ? "holds" : "holds no") + " reservation for it");
