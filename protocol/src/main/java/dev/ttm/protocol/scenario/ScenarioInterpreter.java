@@ -9,7 +9,6 @@ import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.Injection;
 import dev.ttm.protocol.model.Message;
-import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
