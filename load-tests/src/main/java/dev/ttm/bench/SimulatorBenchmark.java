@@ -3,6 +3,7 @@ package dev.ttm.bench;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
@@ -272,7 +273,7 @@ public class SimulatorBenchmark {
         }
         long evictions = 0;
         long moved = 0;
-        for (BufferObject b : w.sim.bos()) {
+        for (BoState b : w.sim.bos()) {
             evictions += b.evictions();
             moved += b.movedPages();
         }

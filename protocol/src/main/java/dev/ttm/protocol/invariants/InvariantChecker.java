@@ -1,12 +1,14 @@
 package dev.ttm.protocol.invariants;
 
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
-import dev.ttm.protocol.model.Entity;
 import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.IoManager;
+import dev.ttm.protocol.model.IoState;
 import dev.ttm.protocol.model.RegionManager;
+import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Resource;
 import dev.ttm.protocol.sim.Envelope;
 import dev.ttm.protocol.sim.SimListener;
@@ -46,11 +48,12 @@ public final class InvariantChecker implements SimListener {
 
     // ---- transitions -----------------------------------------------------------------------------------
     @Override
-    public void beforeApply(Simulator sim, Entity entity, Event event) {
+    public void beforeApply(Simulator sim, Address entity, Event event) {
         long step = sim.delivered();
-        if (entity instanceof BufferObject bo) {
+        if (entity instanceof Address.Bo b && event instanceof BufferObject.BoEvent e) {
+            BoState bo = sim.bo(b.name());
             String n = "bo " + bo.name();
-            if (BufferObject.guarded(event) && (bo.holder() == null || bo.actingUnlocked()))
+            if (e.guarded() && (bo.holder() == null || unlocked(e)))
                 report(Invariant.RESERVATION, n, step, event + " while " + bo.name() + " is not reserved by the acting operation");
             if (event instanceof BufferObject.Moved m) {
                 if (bo.pinCount() > 0)
@@ -63,12 +66,18 @@ public final class InvariantChecker implements SimListener {
             }
             if (event instanceof BufferObject.PinChanged p && p.pinCount() < 0)
                 report(Invariant.PIN_COUNT, n, step, "pinCount would become " + p.pinCount());
-        } else if (entity instanceof IoManager io) {
+        } else if (entity instanceof Address.Io) {
+            IoState io = sim.io();
             if (event instanceof IoManager.FreeCalled f && !f.outstanding())
                 report(Invariant.IO_BALANCE, "bo " + f.bo() + ", io", step, "io_mem_free called for " + f.bo() + " which holds no IO reservation");
             if (event instanceof IoManager.ReserveCalled r && io.isReserved(r.bo()))
                 report(Invariant.IO_BALANCE, "bo " + r.bo() + ", io", step, "io_mem_reserve called again for " + r.bo() + " while it is reserved");
         }
+    }
+
+    /** The v3-atomic driver's kmap bookkeeping, done outside the BO reservation. */
+    private static boolean unlocked(BufferObject.BoEvent e) {
+        return (e instanceof BufferObject.KmapChanged k && k.unlocked()) || (e instanceof BufferObject.IoRefsChanged i && i.unlocked());
     }
 
     @Override
@@ -130,12 +139,12 @@ public final class InvariantChecker implements SimListener {
         }
 
         void run() {
-            for (RegionManager r : sim.regions()) {
+            for (RegionState r : sim.regions()) {
                 capacity(r);
                 lru(r);
                 allocationsHeld(r);
             }
-            for (BufferObject bo : sim.bos()) {
+            for (BoState bo : sim.bos()) {
                 if (!bo.created()) continue;
                 bo(bo);
             }
@@ -146,7 +155,7 @@ public final class InvariantChecker implements SimListener {
             }
         }
 
-        void capacity(RegionManager r) {
+        void capacity(RegionState r) {
             String n = "region " + r.config().name();
             long size = r.config().sizePages();
             long prevEnd = 0;
@@ -161,13 +170,13 @@ public final class InvariantChecker implements SimListener {
             }
             if (sum != r.usedPages()) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " pages but allocations sum to " + sum);
             if (r.usedPages() > size) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " exceeds size " + size);
-            if (r.allocator().freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, n, "free " + r.allocator().freePages() + " + used " + r.usedPages() + " != size " + size);
+            if (r.freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, n, "free " + r.freePages() + " + used " + r.usedPages() + " != size " + size);
         }
 
-        void lru(RegionManager r) {
+        void lru(RegionState r) {
             String rn = r.config().name();
             for (String name : r.lruOrder()) {
-                BufferObject bo = sim.bo(name);
+                BoState bo = sim.bo(name);
                 String n = "region " + rn + ", bo " + name;
                 if (bo == null || r.allocationsOf(name).isEmpty()) {
                     violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " without an allocation there");
@@ -188,10 +197,10 @@ public final class InvariantChecker implements SimListener {
             return false;
         }
 
-        void allocationsHeld(RegionManager r) {
+        void allocationsHeld(RegionState r) {
             String rn = r.config().name();
             for (RegionManager.Allocation a : r.allocations().values()) {
-                BufferObject bo = sim.bo(a.bo());
+                BoState bo = sim.bo(a.bo());
                 Resource res = bo == null ? null : bo.resource();
                 boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
                 Resource g = grants.get(a.bo());
@@ -202,13 +211,13 @@ public final class InvariantChecker implements SimListener {
             }
         }
 
-        void bo(BufferObject bo) {
+        void bo(BoState bo) {
             String n = "bo " + bo.name();
             Resource res = bo.resource();
             if (bo.pinCount() < 0) violated(Invariant.PIN_COUNT, n, "pinCount " + bo.pinCount());
             if (res != null) {
-                RegionManager r = sim.region(res.region());
-                RegionManager.Allocation a = r == null ? null : r.allocations().get(res.startPage());
+                RegionState r = sim.region(res.region());
+                RegionManager.Allocation a = r == null ? null : r.allocationAt(res.startPage());
                 if (a == null || !a.bo().equals(bo.name()) || a.pages() != res.pages())
                     violated(Invariant.SINGLE_RESIDENCE, n + ", region " + res.region(), bo.name() + " holds " + res + " but the region has " + a);
                 if (res.startPage() < res.fpfn() || res.endPage() > res.lpfn())
@@ -229,31 +238,31 @@ public final class InvariantChecker implements SimListener {
             }
         }
 
-        void ioBalance(IoManager io) {
+        void ioBalance(IoState io) {
             long outstanding = io.reserveCalls() - (io.freeCalls() - io.unbalancedFrees());
-            if (outstanding != io.reservations().size())
+            if (outstanding != io.reservedCount())
                 violated(Invariant.IO_BALANCE, "io", "io_mem_reserve " + io.reserveCalls() + " - io_mem_free " + io.freeCalls()
-                        + " (" + io.unbalancedFrees() + " unbalanced) != " + io.reservations().size() + " BOs reserved");
+                        + " (" + io.unbalancedFrees() + " unbalanced) != " + io.reservedCount() + " BOs reserved");
         }
 
         void quiescent() {
-            IoManager io = sim.io();
+            IoState io = sim.io();
             Set<Long> parked = new LinkedHashSet<>();
-            for (BufferObject bo : sim.bos()) {
+            for (BoState bo : sim.bos()) {
                 if (!bo.created()) continue;
                 parked.addAll(bo.parkedRequests());
                 if (bo.op() != null) violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
                 boolean reserved = io.isReserved(bo.name());
-                long[] calls = io.callsOf(bo.name());
-                if (calls[0] - calls[1] != (reserved ? 1 : 0))
-                    violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + ": " + calls[0] + " io_mem_reserve and "
-                            + calls[1] + " io_mem_free calls, yet " + (reserved ? "reserved" : "not reserved"));
+                IoState.Calls calls = io.callsOf(bo.name());
+                if (calls.outstanding() != (reserved ? 1 : 0))
+                    violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + ": " + calls.reserves() + " io_mem_reserve and "
+                            + calls.frees() + " io_mem_free calls, yet " + (reserved ? "reserved" : "not reserved"));
                 if ((bo.ioRefs() > 0) != reserved)
                     violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + " has " + bo.ioRefs() + " IO reference(s) but the driver "
                             + (reserved ? "holds" : "holds no") + " reservation for it");
             }
             deadlocks();
-            for (RegionManager r : sim.regions())
+            for (RegionState r : sim.regions())
                 if (r.walk() != null) violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
             for (long id : sim.pendingRequests()) {
                 if (!parked.contains(id))
@@ -268,7 +277,7 @@ public final class InvariantChecker implements SimListener {
          */
         void deadlocks() {
             Map<String, Set<String>> waitsFor = new HashMap<>();
-            for (BufferObject bo : sim.bos()) {
+            for (BoState bo : sim.bos()) {
                 if (!bo.created() || bo.holder() == null || bo.holder().ticket() == null) continue;
                 for (BufferObject.Reserve w : bo.ticketedWaiters())
                     if (!w.owner().equals(bo.holder().owner())) waitsFor.computeIfAbsent(w.owner(), k -> new LinkedHashSet<>()).add(bo.holder().owner());

@@ -1,6 +1,9 @@
 package dev.ttm.protocol.model;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
 /** Where a message goes. Entities are named; the runtime maps an address to an actor or a simulated entity. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
 public sealed interface Address permits Address.Bo, Address.Region, Address.Io, Address.Client, Address.Exec {
     record Bo(String name) implements Address {
         @Override public String toString() { return "bo:" + name; }

@@ -20,6 +20,7 @@ public final class DeviceConfig {
     private final long aperturePages;
     private final Map<String, RegionConfig> regions;
     private final List<Injection> injections;
+    private final Placement mappable;
 
     public DeviceConfig(long pageBytes, Driver driver, long aperturePages, List<RegionConfig> regions,
                         List<Injection> injections) {
@@ -35,11 +36,12 @@ public final class DeviceConfig {
         this.aperturePages = aperturePages > 0 ? aperturePages : defaultAperture(m);
         this.injections = List.copyOf(injections);
         checkEvictionGraph();
+        this.mappable = computeMappable();
     }
 
     /** The io-lru aperture defaults to VRAM's visible window (or all of VRAM when it has none). */
     private static long defaultAperture(Map<String, RegionConfig> m) {
-        RegionConfig vram = m.get("VRAM");
+        RegionConfig vram = m.get(RegionConfig.VRAM);
         if (vram == null) return 0;
         return vram.visiblePages() > 0 ? vram.visiblePages() : vram.sizePages();
     }
@@ -98,18 +100,23 @@ public final class DeviceConfig {
         return out;
     }
 
+    /** The region that plays VRAM's role (the window, the io-lru aperture), or null. */
+    public RegionConfig vram() {
+        return regions.get(RegionConfig.VRAM);
+    }
+
     /**
-     * The page range {@code [fpfn, lpfn)} a place allows in its region, or null when the place cannot host
-     * anything (an undeclared region, or a window that is empty). {@code visible} clamps to the window.
+     * The page range a place allows in its region, or null when the place cannot host anything (an undeclared
+     * region, or a window that is empty). {@code visible} clamps to the window.
      */
-    public long[] resolve(Place place) {
+    public PageRange resolve(Place place) {
         RegionConfig r = regions.get(place.region());
         if (r == null) return null;
         long first = place.fpfn();
         long last = place.lpfn() == 0 ? r.sizePages() : Math.min(place.lpfn(), r.sizePages());
         if (place.visible() && !r.cpuVisible()) last = Math.min(last, r.visiblePages());
         if (first >= last) return null;
-        return new long[] {first, last};
+        return new PageRange(first, last);
     }
 
     /**
@@ -120,18 +127,36 @@ public final class DeviceConfig {
         if (res == null) return false;
         RegionConfig r = regions.get(res.region());
         if (r.cpuVisible()) return true;
-        if (driver == Driver.IO_LRU && "VRAM".equals(r.name())) return true;
+        if (apertureMaps(r)) return true;
         return res.endPage() <= r.visiblePages();
+    }
+
+    /** Whether the io-lru aperture maps this region's pages (VRAM's, under io-lru). */
+    private boolean apertureMaps(RegionConfig r) {
+        return driver == Driver.IO_LRU && r == vram();
     }
 
     /** How much of the io-lru aperture a mapping of {@code res} takes: VRAM pages go through it, others not. */
     public long aperturePagesFor(Resource res) {
-        return driver == Driver.IO_LRU && "VRAM".equals(res.region()) ? res.pages() : 0;
+        return apertureMaps(regions.get(res.region())) ? res.pages() : 0;
     }
 
-    /** Where a fault or kmap moves a BO that the CPU cannot reach: the window, else TT (the seed's make_mappable). */
+    /**
+     * Where a fault or kmap moves a BO the CPU cannot reach (the seed's make_mappable): VRAM's window, else TT
+     * — only the places the CPU can reach, so the driver hook never chooses an invisible one. Empty when the
+     * device has none.
+     */
     public Placement mappablePlacement() {
-        return Placement.of(Place.visible("VRAM"), Place.of("TT"));
+        return mappable;
+    }
+
+    private Placement computeMappable() {
+        List<Place> places = new ArrayList<>();
+        RegionConfig vram = vram();
+        if (vram != null && (vram.cpuVisible() || vram.visiblePages() > 0 || apertureMaps(vram))) places.add(Place.visible(vram.name()));
+        RegionConfig tt = regions.get(RegionConfig.TT);
+        if (tt != null && tt.cpuVisible()) places.add(Place.of(tt.name()));
+        return new Placement(places);
     }
 
     /** The placement a victim of {@code region} is evicted to: its targets in order. */

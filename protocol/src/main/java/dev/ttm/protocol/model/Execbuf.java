@@ -6,14 +6,18 @@ import java.util.List;
 
 /**
  * One execbuf as a short-lived coordinator: reserve every BO with one ticket (wait-die: on EDEADLK release
- * everything, then wait for the contended BO first, at most {@link #MAX_BACKOFFS} times), validate each BO
- * to its placement, attach a fence if asked, release all, answer once.
+ * everything, then wait for the contended BO first, at most {@link #MAX_BACKOFFS} times), validate each BO to its
+ * placement, attach a fence if asked, release all, answer once. Its reservation owner is {@code exec:N}, a name
+ * no script or API caller can use.
  */
-public final class Execbuf implements Entity {
+public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound, Execbuf.ExecEvent> {
     public static final int MAX_BACKOFFS = 8;
 
+    public sealed interface Inbound extends Message permits Submit, Reply {}
+
     public record Entry(String bo, Placement placement) {}
-    public record Submit(List<Entry> entries, long ticket, boolean fence, long requestId, Address replyTo) implements Message {
+
+    public record Submit(List<Entry> entries, long ticket, boolean fence, long requestId, Address replyTo) implements Inbound {
         public Submit {
             entries = List.copyOf(entries);
             if (entries.isEmpty()) throw new IllegalArgumentException("execbuf without buffers");
@@ -22,178 +26,255 @@ public final class Execbuf implements Entity {
 
     public enum Stage { RESERVING, VALIDATING, FENCING, RELEASING, DONE }
 
-    public record Began(Submit submit) implements Event {}
-    public record StageChanged(Stage stage, int index, int awaiting) implements Event {}
-    public record Held(String bo) implements Event {}
-    public record AllReleased() implements Event {}
-    public record BackedOff(String contended) implements Event {}
-    public record Decided(Outcome outcome, String reason) implements Event {}
-    public record ReleaseBegan(Stage then) implements Event {}
+    // ---- events ------------------------------------------------------------------------------------------
+    public sealed interface ExecEvent extends Event
+            permits Began, Reserving, StageChanged, Held, AllReleased, BackedOff, Decided, ReleaseBegan {
+        void applyTo(ExecState s);
+    }
 
+    public record Began(Submit submit) implements ExecEvent {
+        @Override public void applyTo(ExecState s) {
+            s.submit = submit;
+            List<String> o = new ArrayList<>();
+            for (Entry e : submit.entries()) if (!o.contains(e.bo())) o.add(e.bo());
+            s.order = List.copyOf(o);
+        }
+    }
+    /** A reservation of {@code bo} was asked for; its answer is awaited. */
+    public record Reserving(String bo) implements ExecEvent {
+        @Override public void applyTo(ExecState s) {
+            s.stage = Stage.RESERVING;
+            s.reserving = bo;
+            s.awaiting = 1;
+        }
+    }
+    public record StageChanged(Stage stage, int index, int awaiting) implements ExecEvent {
+        @Override public void applyTo(ExecState s) {
+            s.stage = stage;
+            s.index = index;
+            s.awaiting = awaiting;
+        }
+    }
+    public record Held(String bo) implements ExecEvent {
+        @Override public void applyTo(ExecState s) { s.held.add(bo); }
+    }
+    public record AllReleased() implements ExecEvent {
+        @Override public void applyTo(ExecState s) { s.held.clear(); }
+    }
+    public record BackedOff(String contended) implements ExecEvent {
+        @Override public void applyTo(ExecState s) {
+            s.contended = contended;
+            s.backoffs++;
+        }
+    }
+    public record Decided(Outcome outcome, String reason) implements ExecEvent {
+        @Override public void applyTo(ExecState s) {
+            s.outcome = outcome;
+            s.reason = reason;
+        }
+    }
+    public record ReleaseBegan(Stage then) implements ExecEvent {
+        @Override public void applyTo(ExecState s) { s.afterRelease = then; }
+    }
+
+    /** The coordinator's state. Only {@link #evolve} changes it. */
+    public static final class ExecState {
+        Submit submit;
+        final LinkedHashSet<String> held = new LinkedHashSet<>();
+        List<String> order = List.of();
+        String reserving;
+        String contended;
+        int backoffs;
+        Stage stage;
+        int index;
+        int awaiting;
+        Outcome outcome = Outcome.OK;
+        String reason = "";
+        Stage afterRelease;
+
+        /** A working copy for one decision (see {@link BoState#draft()} for why decisions use one). */
+        ExecState draft() {
+            ExecState d = new ExecState();
+            d.submit = submit;
+            d.held.addAll(held);
+            d.order = order;
+            d.reserving = reserving;
+            d.contended = contended;
+            d.backoffs = backoffs;
+            d.stage = stage;
+            d.index = index;
+            d.awaiting = awaiting;
+            d.outcome = outcome;
+            d.reason = reason;
+            d.afterRelease = afterRelease;
+            return d;
+        }
+
+        public Stage stage() { return stage; }
+        public int backoffs() { return backoffs; }
+        public List<String> held() { return List.copyOf(held); }
+        public Submit submit() { return submit; }
+    }
+
+    // ---- the decider -------------------------------------------------------------------------------------
     private final Address address;
     private final String owner;
-    private Submit submit;
-    private final LinkedHashSet<String> held = new LinkedHashSet<>();
-    private List<String> order = List.of();
-    private String contended;
-    private int backoffs;
-    private Stage stage;
-    private int index;
-    private int awaiting;
-    private Outcome outcome = Outcome.OK;
-    private String reason = "";
-    private Stage afterRelease;
 
     public Execbuf(long id) {
         this.address = new Address.Exec(id);
-        this.owner = "exec" + id;
+        this.owner = "exec:" + id;
     }
 
-    @Override
     public Address address() { return address; }
-    public Stage stage() { return stage; }
     public String owner() { return owner; }
-    public int backoffs() { return backoffs; }
 
     @Override
-    public void handle(Address from, Message message, Ctx ctx) {
-        if (message instanceof Submit s) {
-            ctx.emit(new Began(s));
-            reserveNext(ctx);
-        } else if (message instanceof Reply r) {
-            onReply(from, r, ctx);
+    public Class<Inbound> inbound() {
+        return Inbound.class;
+    }
+
+    @Override
+    public ExecState initialState() {
+        return new ExecState();
+    }
+
+    @Override
+    public ExecState evolve(ExecState state, ExecEvent event) {
+        event.applyTo(state);
+        return state;
+    }
+
+    @Override
+    public Decision<ExecEvent> decide(ExecState state, Inbound message) {
+        Step t = new Step(state.draft());
+        if (message instanceof Submit submit) {
+            t.emit(new Began(submit));
+            t.reserveNext();
         } else {
-            throw new IllegalArgumentException(owner + ": unexpected " + message);
+            t.onReply((Reply) message);
         }
+        return new Decision<>(t.events, t.sends);
     }
 
-    private void onReply(Address from, Reply r, Ctx ctx) {
-        String bo = ((Address.Bo) from).name();
-        switch (stage) {
-            case RESERVING -> onReserved(bo, r, ctx);
-            case VALIDATING -> onValidated(r, ctx);
-            case FENCING -> {
-                ctx.emit(new StageChanged(Stage.FENCING, index, awaiting - 1));
-                if (awaiting == 0) releaseAll(Stage.DONE, ctx);
-            }
-            case RELEASING -> {
-                ctx.emit(new StageChanged(Stage.RELEASING, index, awaiting - 1));
-                if (awaiting == 0) afterReleased(ctx);
-            }
-            default -> throw new IllegalStateException(owner + ": reply in stage " + stage);
-        }
-    }
+    /** One decision, on a draft that each decided event is folded into (as a buffer object's decisions are). */
+    private final class Step {
+        final ExecState s;
+        final List<ExecEvent> events = new ArrayList<>(4);
+        final List<Decision.Send> sends = new ArrayList<>(4);
 
-    /** Reserves the next BO: the contended one first after a back-off (slow path), then the rest in order. */
-    private void reserveNext(Ctx ctx) {
-        String next = null;
-        if (contended != null && !held.contains(contended)) next = contended;
-        for (int i = 0; next == null && i < order.size(); i++) if (!held.contains(order.get(i))) next = order.get(i);
-        if (next == null) {
-            ctx.emit(new StageChanged(Stage.VALIDATING, 0, 1));
-            validateNext(ctx);
-            return;
+        Step(ExecState draft) {
+            this.s = draft;
         }
-        ctx.emit(new StageChanged(Stage.RESERVING, index, 1));
-        ctx.send(new Address.Bo(next), new BufferObject.Reserve(owner, submit.ticket(), false, next.equals(contended), submit.requestId(), address));
-    }
 
-    private void onReserved(String bo, Reply r, Ctx ctx) {
-        switch (r.outcome()) {
-            case OK -> {
-                ctx.emit(new Held(bo));
-                reserveNext(ctx);
+        void emit(ExecEvent e) {
+            events.add(e);
+            e.applyTo(s);
+        }
+
+        void send(String bo, Message m) {
+            sends.add(new Decision.Send(new Address.Bo(bo), m));
+        }
+
+        void onReply(Reply r) {
+            switch (s.stage) {
+                case RESERVING -> onReserved(r);
+                case VALIDATING -> onValidated(r);
+                case FENCING -> {
+                    emit(new StageChanged(Stage.FENCING, s.index, s.awaiting - 1));
+                    if (s.awaiting == 0) releaseAll(Stage.DONE);
+                }
+                case RELEASING -> {
+                    emit(new StageChanged(Stage.RELEASING, s.index, s.awaiting - 1));
+                    if (s.awaiting == 0) afterReleased();
+                }
+                case DONE -> throw new IllegalStateException(owner + ": reply after it answered: " + r);
             }
-            case EDEADLK -> {
-                if (backoffs >= MAX_BACKOFFS) {
-                    ctx.emit(new Decided(Outcome.EDEADLK, "gave up after " + backoffs + " back-offs: " + r.reason()));
-                    releaseAll(Stage.DONE, ctx);
-                } else {
-                    ctx.emit(new BackedOff(bo));
-                    releaseAll(Stage.RESERVING, ctx);
+        }
+
+        /** Reserves the next BO: the contended one first after a back-off (slow path), then the rest in order. */
+        void reserveNext() {
+            String next = null;
+            if (s.contended != null && !s.held.contains(s.contended)) next = s.contended;
+            for (int i = 0; next == null && i < s.order.size(); i++) if (!s.held.contains(s.order.get(i))) next = s.order.get(i);
+            if (next == null) {
+                emit(new StageChanged(Stage.VALIDATING, 0, 1));
+                validateNext();
+                return;
+            }
+            emit(new Reserving(next));
+            send(next, new BufferObject.Reserve(owner, s.submit.ticket(), false, next.equals(s.contended), s.submit.requestId(), address));
+        }
+
+        private void onReserved(Reply r) {
+            String bo = s.reserving;
+            switch (r.outcome()) {
+                case OK -> {
+                    emit(new Held(bo));
+                    reserveNext();
+                }
+                case EDEADLK -> {
+                    if (s.backoffs >= MAX_BACKOFFS) {
+                        emit(new Decided(Outcome.EDEADLK, "gave up after " + s.backoffs + " back-offs: " + r.reason()));
+                        releaseAll(Stage.DONE);
+                    } else {
+                        emit(new BackedOff(bo));
+                        releaseAll(Stage.RESERVING);
+                    }
+                }
+                default -> {
+                    emit(new Decided(r.outcome(), bo + ": " + r.reason()));
+                    releaseAll(Stage.DONE);
                 }
             }
-            default -> {
-                ctx.emit(new Decided(r.outcome(), bo + ": " + r.reason()));
-                releaseAll(Stage.DONE, ctx);
+        }
+
+        private void validateNext() {
+            if (s.index >= s.submit.entries().size()) {
+                fenceAll();
+                return;
             }
+            Entry e = s.submit.entries().get(s.index);
+            send(e.bo(), new BufferObject.Validate(e.placement(), owner, false, s.submit.requestId(), address));
         }
-    }
 
-    private void validateNext(Ctx ctx) {
-        if (index >= submit.entries().size()) {
-            fenceAll(ctx);
-            return;
+        private void onValidated(Reply r) {
+            if (r.outcome() != Outcome.OK) {
+                emit(new Decided(r.outcome(), s.submit.entries().get(s.index).bo() + ": " + r.reason()));
+                releaseAll(Stage.DONE);
+                return;
+            }
+            emit(new StageChanged(Stage.VALIDATING, s.index + 1, 1));
+            validateNext();
         }
-        Entry e = submit.entries().get(index);
-        ctx.send(new Address.Bo(e.bo()), new BufferObject.Validate(e.placement(), owner, false, submit.requestId(), address));
-    }
 
-    private void onValidated(Reply r, Ctx ctx) {
-        if (r.outcome() != Outcome.OK) {
-            ctx.emit(new Decided(r.outcome(), submit.entries().get(index).bo() + ": " + r.reason()));
-            releaseAll(Stage.DONE, ctx);
-            return;
+        private void fenceAll() {
+            if (!s.submit.fence()) {
+                releaseAll(Stage.DONE);
+                return;
+            }
+            emit(new StageChanged(Stage.FENCING, s.index, s.held.size()));
+            for (String bo : s.held) send(bo, new BufferObject.Fence(owner, s.submit.requestId(), address));
         }
-        ctx.emit(new StageChanged(Stage.VALIDATING, index + 1, 1));
-        validateNext(ctx);
-    }
 
-    private void fenceAll(Ctx ctx) {
-        if (!submit.fence()) {
-            releaseAll(Stage.DONE, ctx);
-            return;
+        private void releaseAll(Stage then) {
+            emit(new ReleaseBegan(then));
+            if (s.held.isEmpty()) {
+                afterReleased();
+                return;
+            }
+            emit(new StageChanged(Stage.RELEASING, s.index, s.held.size()));
+            for (String bo : s.held) send(bo, new BufferObject.Unreserve(owner, s.submit.requestId(), address));
         }
-        ctx.emit(new StageChanged(Stage.FENCING, index, held.size()));
-        for (String bo : held) ctx.send(new Address.Bo(bo), new BufferObject.Fence(owner, submit.requestId(), address));
-    }
 
-    private void releaseAll(Stage then, Ctx ctx) {
-        ctx.emit(new ReleaseBegan(then));
-        if (held.isEmpty()) {
-            afterReleased(ctx);
-            return;
-        }
-        ctx.emit(new StageChanged(Stage.RELEASING, index, held.size()));
-        for (String bo : held) ctx.send(new Address.Bo(bo), new BufferObject.Unreserve(owner, submit.requestId(), address));
-    }
-
-    private void afterReleased(Ctx ctx) {
-        ctx.emit(new AllReleased());
-        if (afterRelease == Stage.RESERVING) {
-            reserveNext(ctx);
-            return;
-        }
-        ctx.emit(new StageChanged(Stage.DONE, index, 0));
-        ctx.send(submit.replyTo(), Reply.of(submit.requestId(), outcome,
-                outcome == Outcome.OK ? "execbuf of " + order.size() + " BO(s) with " + backoffs + " back-off(s)" : reason));
-    }
-
-    @Override
-    public void apply(Event event) {
-        if (event instanceof Began b) {
-            submit = b.submit();
-            List<String> o = new ArrayList<>();
-            for (Entry e : submit.entries()) if (!o.contains(e.bo())) o.add(e.bo());
-            order = List.copyOf(o);
-        } else if (event instanceof StageChanged s) {
-            stage = s.stage();
-            index = s.index();
-            awaiting = s.awaiting();
-        } else if (event instanceof Held h) {
-            held.add(h.bo());
-        } else if (event instanceof AllReleased) {
-            held.clear();
-        } else if (event instanceof BackedOff b) {
-            contended = b.contended();
-            backoffs++;
-        } else if (event instanceof Decided d) {
-            outcome = d.outcome();
-            reason = d.reason();
-        } else if (event instanceof ReleaseBegan r) {
-            afterRelease = r.then();
-        } else {
-            throw new IllegalArgumentException(owner + ": unknown event " + event);
+        private void afterReleased() {
+            emit(new AllReleased());
+            if (s.afterRelease == Stage.RESERVING) {
+                reserveNext();
+                return;
+            }
+            emit(new StageChanged(Stage.DONE, s.index, 0));
+            sends.add(new Decision.Send(s.submit.replyTo(), Reply.of(s.submit.requestId(), s.outcome,
+                    s.outcome == Outcome.OK ? "execbuf of " + s.order.size() + " BO(s) with " + s.backoffs + " back-off(s)" : s.reason)));
         }
     }
 }

@@ -4,34 +4,48 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The injections one entity consumes, in declaration order. Part of that entity's state: a consumed
- * injection is an event ({@link #consume}) so that replay sees the same failures.
+ * The injected faults one entity consumes, in order. Part of that entity's state: arming one and using one are
+ * events ({@link #arm}, {@link #consume}), so that replay sees the same failures. Those declared at set-up all
+ * apply, in declaration order; one armed during a run replaces every earlier one for the same hook (or, for a
+ * region, for its allocator), as the scenario language says.
  */
 public final class Injections {
-    private final List<Injection> pending = new ArrayList<>();
+    private final List<Injection> armed = new ArrayList<>();
     private final List<Integer> used = new ArrayList<>();
 
     public Injections(List<Injection> injections) {
         for (Injection i : injections) {
-            pending.add(i);
+            armed.add(i);
             used.add(0);
         }
     }
 
     /** The index of the injection that fires next for this kind, or -1. Pure. */
     public int next(Injection.Kind kind) {
-        for (int i = 0; i < pending.size(); i++) {
-            Injection inj = pending.get(i);
+        for (int i = 0; i < armed.size(); i++) {
+            Injection inj = armed.get(i);
             if (inj.kind() == kind && (inj.always() || used.get(i) < inj.count())) return i;
         }
         return -1;
     }
 
     public Injection get(int index) {
-        return pending.get(index);
+        return armed.get(index);
     }
 
-    public void consume(int index) {
+    void consume(int index) {
         used.set(index, used.get(index) + 1);
+    }
+
+    /** Arms {@code injection} from now on, in place of those armed for the same hook or region allocator. */
+    void arm(Injection injection) {
+        for (int i = armed.size() - 1; i >= 0; i--) {
+            if (armed.get(i).replacedBy(injection)) {
+                armed.remove(i);
+                used.remove(i);
+            }
+        }
+        armed.add(injection);
+        used.add(0);
     }
 }

@@ -8,9 +8,15 @@ import java.util.List;
  */
 public record RegionConfig(String name, long sizePages, long visiblePages, boolean cpuVisible,
                            List<String> evictTo, boolean purge) {
-    /** An unbounded region is an allocator this large: far more pages than any run can use. */
-    public static final long UNBOUNDED = 1L << 52;
+    /**
+     * An unbounded region is an allocator this large: 2^61 pages, room for a million BOs of the largest size
+     * (2^50 bytes) even with 512-byte pages, and still far from overflowing a page number.
+     */
+    public static final long UNBOUNDED = 1L << 61;
+    /** The roles the model gives regions by name: SYSTEM never evicts, VRAM has the window, TT is mappable. */
     public static final String SYSTEM = "SYSTEM";
+    public static final String VRAM = "VRAM";
+    public static final String TT = "TT";
 
     public RegionConfig {
         evictTo = List.copyOf(evictTo);

@@ -1,318 +1,327 @@
 package dev.ttm.protocol.model;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * A region (TTM resource manager) as a state machine: the page-range allocator, the per-priority LRU lists
- * and the eviction walk. One allocation request is served at a time; while a walk waits for a victim,
- * further requests are deferred, so the space a victim frees is held for the request that evicted it.
+ * A region (TTM resource manager) as a decider: the page-range allocator, the per-priority LRU lists and the
+ * eviction walk. One allocation request is served at a time; while a walk waits for a victim, later requests
+ * are deferred (see {@link EvictionWalk}), so the space a victim frees is held for the request that evicted it.
  */
-public final class RegionManager implements Entity {
+public final class RegionManager implements Decider<RegionState, RegionManager.Inbound, RegionManager.RegionEvent> {
     public static final int PRIORITIES = 4;
 
-    // ---- messages ------------------------------------------------------------------------------
+    // ---- inbound messages --------------------------------------------------------------------------------
+    public sealed interface Inbound extends Message
+            permits Serial, Free, LruUpdate, VictimDone, Populate, Inject, Resume {
+        void dispatchTo(Handler h);
+    }
+
+    /** The requests served one at a time (each may need an eviction walk). */
+    public sealed interface Serial extends Inbound permits Alloc, EvictAll {
+        Address replyTo();
+    }
+
+    public interface Handler {
+        void on(Alloc a);
+        void on(EvictAll e);
+        void on(Free f);
+        void on(LruUpdate u);
+        void on(VictimDone v);
+        void on(Populate p);
+        void on(Inject i);
+        void on(Resume r);
+    }
+
     /** Allocate {@code pages} in {@code [fpfn, lpfn)} for a BO; pass 2 may evict. Answered by Granted or Refused. */
     public record Alloc(String bo, long pages, int priority, Place place, long fpfn, long lpfn, int pass,
-                        boolean nowait, boolean pinned, long requestId, Address replyTo) implements Message {}
-    public record Granted(Resource resource, long requestId) implements Message {}
-    /** {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. */
-    public record Refused(Outcome outcome, String reason, boolean busyVictims, long requestId) implements Message {}
-    /** A BO gives back one of its allocations (after a move, purge or destroy). */
-    public record Free(String bo, long startPage, long pages) implements Message {}
-    /** Put the BO at the tail of its priority's LRU list, or take it off (pinned). */
-    public record LruUpdate(String bo, int priority, boolean onLru) implements Message {}
-    /** A victim's answer to {@link BufferObject.Evict}. */
-    public record VictimDone(String bo, boolean evicted, boolean busy, String reason) implements Message {}
+                        boolean nowait, boolean pinned, long requestId, Address replyTo) implements Serial {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
     /** Evict every unpinned BO of the region (suspend, teardown). */
-    public record EvictAll(long requestId, Address replyTo) implements Message {}
+    public record EvictAll(long requestId, Address replyTo) implements Serial {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+    /** A BO gives back one of its allocations (after a move, purge or destroy). */
+    public record Free(String bo, long startPage, long pages) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+    /** Put the BO at the tail of its priority's LRU list, or take it off (pinned). */
+    public record LruUpdate(String bo, int priority, boolean onLru) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+    /** A victim's answer to {@link BufferObject.Evict}. */
+    public record VictimDone(String bo, boolean evicted, boolean busy, String reason) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
     /** Populate a BO's pages on a CPU access (only SYSTEM can fail it: an injected nospace). */
-    public record Populate(String bo, long requestId) implements Message {}
-    public record Populated(boolean ok, long requestId) implements Message {}
+    public record Populate(String bo, long requestId) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+    /** Arm an injected allocator fault from now on (replacing the region's earlier one). */
+    public record Inject(Injection injection) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+    /** To itself: serve the next deferred request (see {@link EvictionWalk}). */
+    public record Resume() implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
 
-    // ---- events --------------------------------------------------------------------------------
-    public record Allocation(String bo, long startPage, long pages, long fpfn, long lpfn) {}
-    public record Allocated(Allocation allocation, int priority, boolean onLru) implements Event {}
-    public record Freed(String bo, long startPage, long pages) implements Event {}
-    public record LruMoved(String bo, int priority, boolean onLru) implements Event {}
-    public record Walk(Address requester, Alloc request, EvictAll evictAll, List<String> candidates, int next,
-                       String victim, boolean skippedBusy) {
-        Walk advance(String v) {
-            return new Walk(requester, request, evictAll, candidates, next + 1, v, skippedBusy);
-        }
+    /** Answers to a BO. */
+    public record Granted(Resource resource, long requestId) implements BufferObject.Inbound {
+        @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
+    }
+    /** {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. */
+    public record Refused(Outcome outcome, String reason, boolean busyVictims, long requestId) implements BufferObject.Inbound {
+        @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
+    }
+    public record Populated(boolean ok, long requestId) implements BufferObject.Inbound {
+        @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
+    }
 
-        Walk settled(boolean busy) {
-            return new Walk(requester, request, evictAll, candidates, next, null, skippedBusy || busy);
+    // ---- state pieces and events -------------------------------------------------------------------------
+    public record Allocation(String bo, long startPage, long pages, long fpfn, long lpfn) {
+        public long endPage() {
+            return startPage + pages;
         }
     }
-    public record WalkChanged(Walk walk) implements Event {}
-    public record Deferred(Address from, Message message) implements Event {}
-    public record Resumed() implements Event {}
-    public record InjectionUsed(int index) implements Event {}
 
-    private record Pending(Address from, Message message) {}
+    public sealed interface RegionEvent extends Event
+            permits Allocated, Freed, LruMoved, InjectionUsed, InjectionArmed, EvictionWalk.Began, EvictionWalk.Asked,
+                    EvictionWalk.Answered, EvictionWalk.Ended, EvictionWalk.Deferred, EvictionWalk.Resumed {
+        void applyTo(RegionState s);
+    }
 
-    // ---- state ---------------------------------------------------------------------------------
+    public record Allocated(Allocation allocation, int priority, boolean onLru) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            Allocation al = allocation;
+            s.allocator.allocate(al.startPage(), al.pages());
+            s.allocations.put(al.startPage(), al);
+            s.startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
+            s.usedPages += al.pages();
+            if (onLru) s.lruPut(al.bo(), priority);
+        }
+    }
+    public record Freed(String bo, long startPage, long pages) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            s.allocator.free(startPage, pages);
+            s.allocations.remove(startPage);
+            s.usedPages -= pages;
+            List<Long> starts = s.startsByBo.get(bo);
+            starts.remove(startPage);
+            if (starts.isEmpty()) {
+                s.startsByBo.remove(bo);
+                s.lruRemove(bo);
+            }
+        }
+    }
+    public record LruMoved(String bo, int priority, boolean onLru) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            s.lruRemove(bo);
+            if (onLru) s.lruPut(bo, priority);
+        }
+    }
+    public record InjectionUsed(int index) implements RegionEvent {
+        @Override public void applyTo(RegionState s) { s.injections.consume(index); }
+    }
+    public record InjectionArmed(Injection injection) implements RegionEvent {
+        @Override public void applyTo(RegionState s) { s.injections.arm(injection); }
+    }
+
+    // ---- the decider -------------------------------------------------------------------------------------
     private final RegionConfig config;
+    private final List<Injection> initialInjections;
     private final Address address;
-    private final RangeAllocator allocator;
-    private final TreeMap<Long, Allocation> allocations = new TreeMap<>();
-    private final Map<String, List<Long>> startsByBo = new HashMap<>();
-    private final List<LinkedHashSet<String>> lru = new ArrayList<>();
-    private final Map<String, Integer> lruPriority = new HashMap<>();
-    private final ArrayDeque<Pending> deferred = new ArrayDeque<>();
-    private final Injections injections;
-    private long usedPages;
-    private Walk walk;
 
     public RegionManager(RegionConfig config, List<Injection> injections) {
         this.config = config;
+        this.initialInjections = List.copyOf(injections);
         this.address = new Address.Region(config.name());
-        this.allocator = new RangeAllocator(config.sizePages());
-        this.injections = new Injections(injections);
-        for (int i = 0; i < PRIORITIES; i++) lru.add(new LinkedHashSet<>());
     }
 
-    @Override
-    public Address address() {
-        return address;
-    }
-
+    public Address address() { return address; }
     public RegionConfig config() { return config; }
-    public long usedPages() { return usedPages; }
-    public RangeAllocator allocator() { return allocator; }
-    public Walk walk() { return walk; }
-    public int deferredCount() { return deferred.size(); }
 
-    public Map<Long, Allocation> allocations() {
-        return Collections.unmodifiableMap(allocations);
-    }
-
-    public boolean onLru(String bo) {
-        return lruPriority.containsKey(bo);
-    }
-
-    /** LRU order, least recently used first, priority 0's list before 1, 2, 3. */
-    public List<String> lruOrder() {
-        List<String> out = new ArrayList<>();
-        for (LinkedHashSet<String> l : lru) out.addAll(l);
-        return out;
-    }
-
-    /** The BO's allocations here: one, or two while it moves within the region. */
-    public List<Allocation> allocationsOf(String bo) {
-        List<Long> starts = startsByBo.get(bo);
-        if (starts == null) return List.of();
-        List<Allocation> out = new ArrayList<>(starts.size());
-        for (long s : starts) out.add(allocations.get(s));
-        return out;
-    }
-
-    // ---- handle --------------------------------------------------------------------------------
     @Override
-    public void handle(Address from, Message message, Ctx ctx) {
-        if (message instanceof Free f) {
-            onFree(f, ctx);
-        } else if (message instanceof LruUpdate u) {
-            onLruUpdate(u, ctx);
-        } else if (message instanceof VictimDone v) {
-            onVictimDone(v, ctx);
-        } else if (message instanceof Populate p) {
-            onPopulate(from, p, ctx);
-        } else if (message instanceof Alloc || message instanceof EvictAll) {
-            if (walk != null) {
-                ctx.emit(new Deferred(from, message));
+    public Class<Inbound> inbound() {
+        return Inbound.class;
+    }
+
+    @Override
+    public RegionState initialState() {
+        return new RegionState(config, initialInjections);
+    }
+
+    @Override
+    public Decision<RegionEvent> decide(RegionState state, Inbound message) {
+        Step step = new Step(state);
+        message.dispatchTo(step);
+        return new Decision<>(step.events, step.sends);
+    }
+
+    @Override
+    public RegionState evolve(RegionState state, RegionEvent event) {
+        event.applyTo(state);
+        return state;
+    }
+
+    /**
+     * One decision. It reads the state as it was before the message and never the events it decides: each
+     * message changes at most one thing that a later step of the same decision would read (a request starts a
+     * walk, or is answered and the walk ends), and the next deferred request is served by a message of its own.
+     */
+    private final class Step implements Handler {
+        final RegionState s;
+        final List<RegionEvent> events = new ArrayList<>(4);
+        final List<Decision.Send> sends = new ArrayList<>(2);
+        final EvictionWalk.Step walks;
+
+        Step(RegionState s) {
+            this.s = s;
+            this.walks = new EvictionWalk.Step(s.walks, address, e -> events.add((RegionEvent) e), sends::add);
+        }
+
+        void send(Address to, Message m) {
+            sends.add(new Decision.Send(to, m));
+        }
+
+        @Override public void on(Alloc a) { if (walks.admit(a, this::refuseQueued)) onAlloc(a); }
+        @Override public void on(EvictAll e) { if (walks.admit(e, this::refuseQueued)) onEvictAll(e); }
+        @Override public void on(Resume r) { walks.resume(this::serve, r); }
+
+        private void serve(Message request) {
+            if (request instanceof Alloc a) onAlloc(a);
+            else onEvictAll((EvictAll) request);
+        }
+
+        private void refuseQueued(Message request) {
+            String why = config.name() + ": too many allocation requests queued";
+            if (request instanceof Alloc a) send(a.replyTo(), new Refused(Outcome.EBUSY, why, false, a.requestId()));
+            else send(((EvictAll) request).replyTo(), Reply.of(request.requestId(), Outcome.EBUSY, why));
+        }
+
+        private void onAlloc(Alloc a) {
+            assert a.pages() > 0 && a.fpfn() < a.lpfn() : "malformed alloc " + a;
+            // SYSTEM's resource allocation never fails for space: there an injected nospace hits page population.
+            int nospace = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_NOSPACE);
+            int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
+            if (busy >= 0 && (nospace < 0 || busy < nospace)) {
+                events.add(new InjectionUsed(busy));
+                send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", false, a.requestId()));
+            } else if (nospace >= 0) {
+                events.add(new InjectionUsed(nospace));
+                send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", false, a.requestId()));
+            } else if (!tryGrant(a)) {
+                if (a.pass() == 1 || !config.evicts()) {
+                    send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
+                } else {
+                    continueWalk(new EvictionWalk.Walk(a, victimsFor(a), 0, null, false), true, false);
+                }
+            }
+        }
+
+        /** Every BO on the LRU, least recently used first, whose pages intersect the requested range. */
+        private List<String> victimsFor(Alloc a) {
+            List<String> candidates = new ArrayList<>();
+            for (LinkedHashSet<String> list : s.lru) {
+                for (String bo : list) {
+                    if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
+                    if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+                }
+            }
+            return candidates;
+        }
+
+        private boolean intersects(String bo, long fpfn, long lpfn) {
+            for (Allocation al : s.allocationsOf(bo)) if (al.startPage() < lpfn && al.endPage() > fpfn) return true;
+            return false;
+        }
+
+        private boolean tryGrant(Alloc a) {
+            long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
+            if (start < 0) return false;
+            Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
+            events.add(new Allocated(al, a.priority(), !a.pinned()));
+            send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), a.requestId()));
+            return true;
+        }
+
+        private void onEvictAll(EvictAll e) {
+            if (!config.evicts()) {
+                send(e.replyTo(), s.lruSize() == 0
+                        ? Reply.of(e.requestId(), Outcome.OK, config.name() + " holds no unpinned BO")
+                        : Reply.of(e.requestId(), Outcome.EBUSY, config.name() + " never evicts"));
+                return;
+            }
+            continueWalk(new EvictionWalk.Walk(e, s.lruOrder(), 0, null, false), true, false);
+        }
+
+        /**
+         * One step of walk {@code w}: after a victim left, try the allocation again ({@code retry}); else ask the
+         * next candidate still on the LRU to leave; with none left, answer and end the walk.
+         */
+        private void continueWalk(EvictionWalk.Walk w, boolean begin, boolean retry) {
+            if (retry && w.request() instanceof Alloc a && tryGrant(a)) {
+                walks.end(new Resume());
+                return;
+            }
+            String victim = walks.askNext(w, begin, s::onLru);
+            if (victim != null) {
+                boolean nowait = w.request() instanceof Alloc a && a.nowait();
+                send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
+                return;
+            }
+            answerExhausted(w);
+            walks.end(new Resume());
+        }
+
+        private void answerExhausted(EvictionWalk.Walk w) {
+            if (w.request() instanceof Alloc a) {
+                send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space for " + a.pages()
+                        + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), w.skippedBusy(), a.requestId()));
             } else {
-                serve(from, message, ctx);
-            }
-        } else {
-            throw new IllegalArgumentException("region " + config.name() + ": unexpected " + message);
-        }
-    }
-
-    private void serve(Address from, Message message, Ctx ctx) {
-        if (message instanceof Alloc a) {
-            onAlloc(from, a, ctx);
-        } else {
-            onEvictAll(from, (EvictAll) message, ctx);
-        }
-    }
-
-    private void onAlloc(Address from, Alloc a, Ctx ctx) {
-        assert a.pages() > 0 && a.fpfn() < a.lpfn() : "malformed alloc " + a;
-        // SYSTEM's resource allocation never fails for space: there an injected nospace hits page population.
-        int inj = config.isSystem() ? -1 : injections.next(Injection.Kind.ALLOC_NOSPACE);
-        int busy = injections.next(Injection.Kind.ALLOC_BUSY);
-        if (busy >= 0 && (inj < 0 || busy < inj)) {
-            ctx.emit(new InjectionUsed(busy));
-            ctx.send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", false, a.requestId()));
-            return;
-        }
-        if (inj >= 0) {
-            ctx.emit(new InjectionUsed(inj));
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", false, a.requestId()));
-            return;
-        }
-        if (tryGrant(a, ctx)) return;
-        if (a.pass() == 1 || !config.evicts()) {
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
-            return;
-        }
-        List<String> candidates = new ArrayList<>();
-        for (LinkedHashSet<String> list : lru) {
-            for (String bo : list) {
-                if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
-                if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
+                EvictAll e = (EvictAll) w.request();
+                List<String> left = s.lruOrder();
+                send(e.replyTo(), left.isEmpty()
+                        ? Reply.of(e.requestId(), Outcome.OK, "every unpinned BO left " + config.name())
+                        : Reply.of(e.requestId(), Outcome.EBUSY, "still in " + config.name() + ": " + String.join(",", left)));
             }
         }
-        ctx.emit(new WalkChanged(new Walk(from, a, null, List.copyOf(candidates), 0, null, false)));
-        continueWalk(ctx);
-    }
 
-    private boolean tryGrant(Alloc a, Ctx ctx) {
-        long start = allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
-        if (start < 0) return false;
-        Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
-        ctx.emit(new Allocated(al, a.priority(), !a.pinned()));
-        ctx.send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), a.requestId()));
-        return true;
-    }
-
-    private boolean intersects(String bo, long fpfn, long lpfn) {
-        List<Long> starts = startsByBo.get(bo);
-        if (starts == null) return false;
-        for (long s : starts) {
-            Allocation al = allocations.get(s);
-            if (al.startPage() < lpfn && al.startPage() + al.pages() > fpfn) return true;
+        @Override
+        public void on(VictimDone v) {
+            EvictionWalk.Walk w = s.walks.walk;
+            if (w == null || !v.bo().equals(w.victim()))
+                throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
+            events.add(new EvictionWalk.Answered(v.busy()));
+            continueWalk(new EvictionWalk.Walk(w.request(), w.candidates(), w.next(), null, w.skippedBusy() || v.busy()), false, true);
         }
-        return false;
-    }
 
-    private void onEvictAll(Address from, EvictAll e, Ctx ctx) {
-        if (!config.evicts()) {
-            ctx.send(e.replyTo(), lruOrder().isEmpty()
-                    ? Reply.of(e.requestId(), Outcome.OK, config.name() + " holds no unpinned BO")
-                    : Reply.of(e.requestId(), Outcome.EBUSY, config.name() + " never evicts"));
-            return;
+        @Override
+        public void on(Free f) {
+            Allocation al = s.allocations.get(f.startPage());
+            if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
+                throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
+            events.add(new Freed(f.bo(), f.startPage(), f.pages()));
         }
-        ctx.emit(new WalkChanged(new Walk(from, null, e, List.copyOf(lruOrder()), 0, null, false)));
-        continueWalk(ctx);
-    }
 
-    /** One step of the walk: try the allocation again, else ask the next candidate to leave. */
-    private void continueWalk(Ctx ctx) {
-        Walk w = walk;
-        if (w.request() != null && tryGrant(w.request(), ctx)) {
-            endWalk(ctx);
-            return;
+        @Override
+        public void on(LruUpdate u) {
+            if (s.startsByBo.containsKey(u.bo())) events.add(new LruMoved(u.bo(), u.priority(), u.onLru()));
+            // else: moved out since, nothing to bump
         }
-        while (w.next() < w.candidates().size()) {
-            String victim = w.candidates().get(w.next());
-            w = w.advance(victim);
-            if (!onLru(victim)) continue; // pinned or gone since the walk began
-            ctx.emit(new WalkChanged(w));
-            boolean nowait = w.request() != null && w.request().nowait();
-            ctx.send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
-            return;
+
+        @Override
+        public void on(Populate p) {
+            int inj = s.injections.next(Injection.Kind.ALLOC_NOSPACE);
+            if (inj >= 0) events.add(new InjectionUsed(inj));
+            send(new Address.Bo(p.bo()), new Populated(inj < 0, p.requestId()));
         }
-        if (w.request() != null) {
-            Alloc a = w.request();
-            ctx.send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space for " + a.pages()
-                    + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), w.skippedBusy(), a.requestId()));
-        } else {
-            List<String> left = lruOrder();
-            EvictAll e = w.evictAll();
-            ctx.send(e.replyTo(), left.isEmpty()
-                    ? Reply.of(e.requestId(), Outcome.OK, "every unpinned BO left " + config.name())
-                    : Reply.of(e.requestId(), Outcome.EBUSY, "still in " + config.name() + ": " + String.join(",", left)));
+
+        @Override
+        public void on(Inject i) {
+            events.add(new InjectionArmed(i.injection()));
         }
-        endWalk(ctx);
-    }
-
-    private void endWalk(Ctx ctx) {
-        ctx.emit(new WalkChanged(null));
-        while (walk == null && !deferred.isEmpty()) {
-            Pending p = deferred.peekFirst();
-            ctx.emit(new Resumed());
-            serve(p.from(), p.message(), ctx);
-        }
-    }
-
-    private void onVictimDone(VictimDone v, Ctx ctx) {
-        if (walk == null || !v.bo().equals(walk.victim()))
-            throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
-        ctx.emit(new WalkChanged(walk.settled(v.busy())));
-        continueWalk(ctx);
-    }
-
-    private void onFree(Free f, Ctx ctx) {
-        Allocation al = allocations.get(f.startPage());
-        if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
-            throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
-        ctx.emit(new Freed(f.bo(), f.startPage(), f.pages()));
-    }
-
-    private void onLruUpdate(LruUpdate u, Ctx ctx) {
-        if (!startsByBo.containsKey(u.bo())) return; // moved out since: nothing to bump
-        ctx.emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
-    }
-
-    private void onPopulate(Address from, Populate p, Ctx ctx) {
-        int inj = injections.next(Injection.Kind.ALLOC_NOSPACE);
-        if (inj >= 0) ctx.emit(new InjectionUsed(inj));
-        ctx.send(from, new Populated(inj < 0, p.requestId()));
-    }
-
-    // ---- apply ---------------------------------------------------------------------------------
-    @Override
-    public void apply(Event event) {
-        if (event instanceof Allocated a) {
-            Allocation al = a.allocation();
-            allocator.allocate(al.startPage(), al.pages());
-            allocations.put(al.startPage(), al);
-            startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
-            usedPages += al.pages();
-            if (a.onLru()) lruPut(al.bo(), a.priority());
-        } else if (event instanceof Freed f) {
-            allocator.free(f.startPage(), f.pages());
-            allocations.remove(f.startPage());
-            usedPages -= f.pages();
-            List<Long> starts = startsByBo.get(f.bo());
-            starts.remove(f.startPage());
-            if (starts.isEmpty()) {
-                startsByBo.remove(f.bo());
-                lruRemove(f.bo());
-            }
-        } else if (event instanceof LruMoved m) {
-            lruRemove(m.bo());
-            if (m.onLru()) lruPut(m.bo(), m.priority());
-        } else if (event instanceof WalkChanged w) {
-            walk = w.walk();
-        } else if (event instanceof Deferred d) {
-            deferred.addLast(new Pending(d.from(), d.message()));
-        } else if (event instanceof Resumed) {
-            deferred.removeFirst();
-        } else if (event instanceof InjectionUsed i) {
-            injections.consume(i.index());
-        } else {
-            throw new IllegalArgumentException("region " + config.name() + ": unknown event " + event);
-        }
-    }
-
-    private void lruPut(String bo, int priority) {
-        lruRemove(bo);
-        lru.get(priority).add(bo);
-        lruPriority.put(bo, priority);
-    }
-
-    private void lruRemove(String bo) {
-        Integer p = lruPriority.remove(bo);
-        if (p != null) lru.get(p).remove(bo);
     }
 }

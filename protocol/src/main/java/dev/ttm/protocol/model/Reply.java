@@ -2,8 +2,11 @@ package dev.ttm.protocol.model;
 
 import java.util.Objects;
 
-/** The answer to one client request: an outcome and a human reason. Every request gets exactly one. */
-public record Reply(long requestId, Outcome outcome, String reason) implements Message {
+/**
+ * The answer to one client request: an outcome and a human reason. Every request gets exactly one. Replies go
+ * to clients outside the model and to execbuf coordinators (which are clients of the BOs they drive).
+ */
+public record Reply(long requestId, Outcome outcome, String reason) implements Execbuf.Inbound {
     public Reply {
         Objects.requireNonNull(outcome, "outcome");
         reason = reason == null ? "" : reason;

@@ -3,6 +3,7 @@ package dev.ttm.protocol.scenario;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
@@ -13,11 +14,13 @@ import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
 import dev.ttm.protocol.model.RegionManager;
+import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Reply;
 import dev.ttm.protocol.model.Resource;
 import dev.ttm.protocol.sim.Simulator;
 
 import java.io.PrintStream;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -122,7 +125,7 @@ final class ScenarioInterpreter {
      * its own follow-ups (a Free to the old region, an LRU bump), and the next expectation should see them.
      */
     private void answer(Ast.Pos pos, long id, Ast.Expected expect, String whyBlocked) {
-        boolean answered = sim.runUntil(() -> sim.reply(id) != null);
+        boolean answered = sim.runUntil(() -> sim.reply(id) != null, MAX_STEPS_PER_STATEMENT);
         if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
         collect();
         if (!answered) {
@@ -258,7 +261,7 @@ final class ScenarioInterpreter {
     private String[] expectedAndActual(Ast.Check c) {
         long page = scenario.device().pageBytes();
         if (c instanceof Ast.InCheck in) {
-            BufferObject bo = sim.bo(in.bo());
+            BoState bo = sim.bo(in.bo());
             Resource res = bo.resource();
             String expected = in.region() == null ? "none" : in.region() + (in.visible() ? ":visible" : "");
             String actual;
@@ -268,7 +271,7 @@ final class ScenarioInterpreter {
             return new String[] {expected, actual, in.bo() + " in"};
         }
         if (c instanceof Ast.BoCounterCheck k) {
-            BufferObject bo = sim.bo(k.bo());
+            BoState bo = sim.bo(k.bo());
             long v = switch (k.counter()) {
                 case "pinned" -> bo.pinCount();
                 case "kmaps" -> bo.kmapCount();
@@ -277,7 +280,7 @@ final class ScenarioInterpreter {
             return new String[] {String.valueOf(k.value()), String.valueOf(v), k.bo() + " " + k.counter()};
         }
         if (c instanceof Ast.BoFlagCheck f) {
-            BufferObject bo = sim.bo(f.bo());
+            BoState bo = sim.bo(f.bo());
             boolean v = switch (f.flag()) {
                 case "mapped" -> bo.mapped();
                 case "io" -> bo.ioRefs() > 0;
@@ -287,12 +290,12 @@ final class ScenarioInterpreter {
             return new String[] {flagWord(f.flag(), f.value()), flagWord(f.flag(), v), f.bo() + " " + f.flag()};
         }
         if (c instanceof Ast.ReservedByCheck r) {
-            BufferObject bo = sim.bo(r.bo());
-            String actual = bo.holder() == null ? "none" : bo.holder().owner();
+            BoState bo = sim.bo(r.bo());
+            String actual = bo.holder() == null ? "none" : scriptName(bo.holder().owner());
             return new String[] {r.owner() == null ? "none" : r.owner(), actual, r.bo() + " reserved-by"};
         }
         if (c instanceof Ast.RegionUsageCheck u) {
-            RegionManager r = sim.region(u.region());
+            RegionState r = sim.region(u.region());
             long used = r.usedPages() * page;
             long v = u.what().equals("used") ? used : r.config().sizePages() * page - used;
             return new String[] {Sizes.format(u.bytes()), Sizes.format(v), u.region() + " " + u.what()};
@@ -303,14 +306,26 @@ final class ScenarioInterpreter {
         Ast.DeviceCounterCheck d = (Ast.DeviceCounterCheck) c;
         long v = 0;
         switch (d.counter()) {
-            case "moved" -> { for (BufferObject b : sim.bos()) v += b.movedBytes(); }
-            case "evictions" -> { for (BufferObject b : sim.bos()) v += b.evictions(); }
-            case "warnings" -> { for (BufferObject b : sim.bos()) v += b.warnings(); }
+            case "moved" -> {
+                // Bytes can pass 2^63 with enough moves of huge BOs: sum pages exactly, scale without a wrap.
+                for (BoState b : sim.bos()) v = Math.addExact(v, b.movedPages());
+                BigInteger bytes = BigInteger.valueOf(v).multiply(BigInteger.valueOf(page));
+                return new String[] {Sizes.format(BigInteger.valueOf(d.value())), Sizes.format(bytes), d.counter()};
+            }
+            case "evictions" -> { for (BoState b : sim.bos()) v = Math.addExact(v, b.evictions()); }
+            case "warnings" -> { for (BoState b : sim.bos()) v = Math.addExact(v, b.warnings()); }
             case "io-reserves" -> v = sim.io().reserveCalls();
             default -> v = sim.io().freeCalls();
         }
-        boolean bytes = d.counter().equals("moved");
-        return new String[] {bytes ? Sizes.format(d.value()) : String.valueOf(d.value()), bytes ? Sizes.format(v) : String.valueOf(v), d.counter()};
+        return new String[] {String.valueOf(d.value()), String.valueOf(v), d.counter()};
+    }
+
+    /**
+     * How a script names a holder: execbuf N holds as the internal owner {@code exec:N} (a name no script can use,
+     * so no script owner can act for it), and a script writes it {@code execN}.
+     */
+    private static String scriptName(String owner) {
+        return owner.startsWith("exec:") ? "exec" + owner.substring(5) : owner;
     }
 
     private boolean entirelyVisible(Resource res) {

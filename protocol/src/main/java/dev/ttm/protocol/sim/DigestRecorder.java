@@ -1,6 +1,6 @@
 package dev.ttm.protocol.sim;
 
-import dev.ttm.protocol.model.Entity;
+import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.Event;
 
 import java.nio.charset.StandardCharsets;
@@ -22,8 +22,8 @@ public final class DigestRecorder implements SimListener {
     }
 
     @Override
-    public void beforeApply(Simulator sim, Entity entity, Event event) {
-        add("E " + entity.address() + " " + event);
+    public void beforeApply(Simulator sim, Address entity, Event event) {
+        add("E " + entity + " " + event);
     }
 
     @Override

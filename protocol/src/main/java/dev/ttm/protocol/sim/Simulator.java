@@ -1,21 +1,26 @@
 package dev.ttm.protocol.sim;
 
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
-import dev.ttm.protocol.model.Ctx;
+import dev.ttm.protocol.model.Decider;
+import dev.ttm.protocol.model.Decision;
 import dev.ttm.protocol.model.DeviceConfig;
-import dev.ttm.protocol.model.Entity;
 import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.IoManager;
+import dev.ttm.protocol.model.IoState;
 import dev.ttm.protocol.model.Message;
+import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.RegionConfig;
 import dev.ttm.protocol.model.RegionManager;
+import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Reply;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -26,23 +31,54 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs the entities of one device on one thread. Messages are delivered in send order (FIFO) by default;
- * after {@link #randomize(long)} the next message is drawn by a seeded generator among the channels
- * (sender, receiver) that have one, keeping each channel in order as actors do. Same seed, same run.
+ * Runs the entities of one device on one thread, applying each decision the way Pekko will: decide, then evolve
+ * each event in order, then send. Messages are delivered in send order (FIFO) by default; after
+ * {@link #randomize(long)} the next message is drawn by a seeded generator among the channels (sender, receiver)
+ * that have one, keeping each channel in order as actors do. Same seed, same run.
  */
-public final class Simulator {
+public final class Simulator implements ModelView {
+    /** Bound on the replies kept for {@link #reply}: a client that never reads them cannot exhaust memory. */
+    public static final int MAX_RETAINED_REPLIES = 1 << 20;
+
     private record Channel(Address from, Address to) {}
 
+    /** One entity: its decider and its state. */
+    public static final class Slot<S, M extends Message, E extends Event> {
+        private final Address address;
+        private final Decider<S, M, E> decider;
+        private S state;
+
+        Slot(Address address, Decider<S, M, E> decider) {
+            this.address = address;
+            this.decider = decider;
+            this.state = decider.initialState();
+        }
+
+        public Address address() { return address; }
+        public Decider<S, M, E> decider() { return decider; }
+        public S state() { return state; }
+
+        Decision<E> decide(Message m) {
+            if (!decider.inbound().isInstance(m)) throw new IllegalStateException(address + " does not accept " + m);
+            return decider.decide(state, decider.inbound().cast(m));
+        }
+
+        void evolve(E event) {
+            state = decider.evolve(state, event);
+        }
+    }
+
     private final DeviceConfig device;
-    private final Map<Address, Entity> entities = new LinkedHashMap<>();
+    private final Map<Address, Slot<?, ?, ?>> entities = new LinkedHashMap<>();
+    private final Map<String, BoState> bos = new LinkedHashMap<>();
+    private final Map<String, RegionState> regions = new LinkedHashMap<>();
     private final ArrayDeque<Envelope> fifo = new ArrayDeque<>();
     private final Map<Channel, ArrayDeque<Envelope>> channels = new HashMap<>();
     private final List<Channel> active = new ArrayList<>();
     private SplittableRandom random;
     private final List<SimListener> listeners = new ArrayList<>();
-    private final Map<Long, Reply> replies = new HashMap<>();
+    private final Map<Long, Reply> replies = new LinkedHashMap<>();
     private final Set<Long> pending = new LinkedHashSet<>();
-    private final SimCtx ctx = new SimCtx();
     private long seq;
     private long delivered;
     private long events;
@@ -52,44 +88,35 @@ public final class Simulator {
 
     public Simulator(DeviceConfig device) {
         this.device = device;
-        for (RegionConfig r : device.regions().values()) add(new RegionManager(r, device.injectionsFor(r.name())));
-        add(new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")));
+        for (RegionConfig r : device.regions().values()) {
+            Slot<RegionState, ?, ?> slot = add(new Address.Region(r.name()), new RegionManager(r, device.injectionsFor(r.name())));
+            regions.put(r.name(), slot.state());
+        }
+        add(Address.IO, new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")));
     }
 
     public void addListener(SimListener l) {
         listeners.add(l);
     }
 
-    private void add(Entity e) {
-        entities.put(e.address(), e);
+    private <S, M extends Message, E extends Event> Slot<S, M, E> add(Address a, Decider<S, M, E> d) {
+        Slot<S, M, E> slot = new Slot<>(a, d);
+        entities.put(a, slot);
+        return slot;
     }
 
-    public DeviceConfig device() { return device; }
+    // ---- the read-only view ----------------------------------------------------------------------------------
+    @Override public DeviceConfig device() { return device; }
+    @Override public BoState bo(String name) { return bos.get(name); }
+    @Override public Collection<BoState> bos() { return Collections.unmodifiableCollection(bos.values()); }
+    @Override public RegionState region(String name) { return regions.get(name); }
+    @Override public Collection<RegionState> regions() { return Collections.unmodifiableCollection(regions.values()); }
+    @Override public IoState io() { return (IoState) entities.get(Address.IO).state(); }
+
     public long delivered() { return delivered; }
     public long eventsApplied() { return events; }
-    public Collection<Entity> entities() { return entities.values(); }
-    public Entity entity(Address a) { return entities.get(a); }
-    public IoManager io() { return (IoManager) entities.get(Address.IO); }
-
-    public BufferObject bo(String name) {
-        return (BufferObject) entities.get(new Address.Bo(name));
-    }
-
-    public RegionManager region(String name) {
-        return (RegionManager) entities.get(new Address.Region(name));
-    }
-
-    public List<BufferObject> bos() {
-        List<BufferObject> out = new ArrayList<>();
-        for (Entity e : entities.values()) if (e instanceof BufferObject b) out.add(b);
-        return out;
-    }
-
-    public List<RegionManager> regions() {
-        List<RegionManager> out = new ArrayList<>();
-        for (Entity e : entities.values()) if (e instanceof RegionManager r) out.add(r);
-        return out;
-    }
+    public Collection<Slot<?, ?, ?>> entities() { return Collections.unmodifiableCollection(entities.values()); }
+    public Slot<?, ?, ?> entity(Address a) { return entities.get(a); }
 
     /** From here on, delivery order is drawn from {@code seed}. */
     public void randomize(long seed) {
@@ -103,7 +130,7 @@ public final class Simulator {
 
     public Address.Exec newExec() {
         Address.Exec a = new Address.Exec(nextExecId++);
-        add(new Execbuf(a.id()));
+        add(a, new Execbuf(a.id()));
         return a;
     }
 
@@ -111,7 +138,8 @@ public final class Simulator {
     public void submit(Address.Client from, Address to, Message request) {
         if (to instanceof Address.Bo b && !entities.containsKey(to)) {
             if (!(request instanceof BufferObject.Create)) throw new IllegalArgumentException("unknown buffer object " + b.name());
-            add(new BufferObject(b.name(), device));
+            Slot<BoState, ?, ?> slot = add(to, new BufferObject(b.name(), device));
+            bos.put(b.name(), slot.state());
         }
         if (!entities.containsKey(to)) throw new IllegalArgumentException("no entity at " + to);
         if (request.requestId() >= 0) pending.add(request.requestId());
@@ -128,26 +156,26 @@ public final class Simulator {
     }
 
     public Set<Long> pendingRequests() {
-        return pending;
+        return Collections.unmodifiableSet(pending);
     }
 
     public boolean idle() {
         return fifo.isEmpty() && active.isEmpty();
     }
 
-    /** The messages in flight, in no particular order (for the checker's view of the distributed state). */
+    /** The messages in flight, in no particular order. */
     public List<Envelope> inFlightMessages() {
         List<Envelope> out = new ArrayList<>(fifo);
         for (Channel c : active) out.addAll(channels.get(c));
         return out;
     }
 
-    /** Delivers messages until {@code done} holds or nothing is in flight; returns whether {@code done} holds. */
-    public boolean runUntil(BooleanSupplier done) {
-        while (!done.getAsBoolean()) {
-            if (!step()) return done.getAsBoolean();
+    /** Delivers messages until {@code done} holds, nothing is in flight, or {@code maxSteps} were delivered. */
+    public boolean runUntil(BooleanSupplier done, long maxSteps) {
+        for (long i = 0; i < maxSteps && !done.getAsBoolean(); i++) {
+            if (!step()) break;
         }
-        return true;
+        return done.getAsBoolean();
     }
 
     /** Delivers everything in flight. Bounded: a run that does not quiesce within {@code maxSteps} stops. */
@@ -156,23 +184,28 @@ public final class Simulator {
         return idle();
     }
 
-    /** Delivers one message; false when nothing was in flight. */
+    /** Delivers one message: decide, evolve each event, send; false when nothing was in flight. */
     public boolean step() {
         Envelope env = next();
         if (env == null) return false;
-        Entity target = entities.get(env.to());
+        Slot<?, ?, ?> target = entities.get(env.to());
         if (target == null) throw new IllegalStateException("message to unknown " + env.to() + ": " + env.message());
         delivered++;
-        ctx.current = target;
-        try {
-            target.handle(env.from(), env.message(), ctx);
-        } finally {
-            ctx.current = null;
-        }
+        apply(target, env);
         // A finished execbuf coordinator is gone, as its actor would stop; nothing addresses it again.
-        if (target instanceof Execbuf x && x.stage() == Execbuf.Stage.DONE) entities.remove(env.to());
+        if (target.state() instanceof Execbuf.ExecState x && x.stage() == Execbuf.Stage.DONE) entities.remove(env.to());
         for (SimListener l : listeners) l.afterDelivery(this, env);
         return true;
+    }
+
+    private <S, M extends Message, E extends Event> void apply(Slot<S, M, E> target, Envelope env) {
+        Decision<E> d = target.decide(env.message());
+        for (E e : d.events()) {
+            for (SimListener l : listeners) l.beforeApply(this, target.address(), e);
+            target.evolve(e);
+            events++;
+        }
+        for (Decision.Send s : d.sends()) enqueue(target.address(), s.to(), s.message());
     }
 
     private Envelope next() {
@@ -192,6 +225,7 @@ public final class Simulator {
 
     private void enqueue(Address from, Address to, Message m) {
         Envelope env = new Envelope(seq++, from, to, m);
+        for (SimListener l : listeners) l.onSent(this, env);
         if (to instanceof Address.Client) {
             deliverToClient(env);
         } else if (random == null) {
@@ -215,23 +249,10 @@ public final class Simulator {
     private void deliverToClient(Envelope env) {
         if (!(env.message() instanceof Reply r)) throw new IllegalStateException("client got a non-reply " + env.message());
         boolean duplicate = !pending.remove(r.requestId());
-        if (!duplicate && retainReplies) replies.put(r.requestId(), r);
+        if (!duplicate && retainReplies) {
+            replies.put(r.requestId(), r);
+            if (replies.size() > MAX_RETAINED_REPLIES) replies.remove(replies.keySet().iterator().next());
+        }
         for (SimListener l : listeners) l.onClientReply(this, r.requestId(), duplicate);
-    }
-
-    private final class SimCtx implements Ctx {
-        Entity current;
-
-        @Override
-        public void emit(Event event) {
-            for (SimListener l : listeners) l.beforeApply(Simulator.this, current, event);
-            current.apply(event);
-            events++;
-        }
-
-        @Override
-        public void send(Address to, Message message) {
-            enqueue(current.address(), to, message);
-        }
     }
 }

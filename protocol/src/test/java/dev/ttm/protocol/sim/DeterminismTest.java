@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
@@ -135,7 +136,7 @@ class DeterminismTest {
         }
         long evictions = 0;
         long moved = 0;
-        for (BufferObject b : sim.bos()) {
+        for (BoState b : sim.bos()) {
             evictions += b.evictions();
             moved += b.movedPages();
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
@@ -276,7 +277,7 @@ class RandomizedModelTest {
             List<String> created = new ArrayList<>();
             List<String> live = new ArrayList<>();
             for (String n : boNames) {
-                BufferObject b = sim.bo(n);
+                BoState b = sim.bo(n);
                 if (b != null && b.created()) {
                     created.add(n);
                     if (!b.destroyed()) live.add(n);
@@ -290,7 +291,7 @@ class RandomizedModelTest {
         String pinnedBoOr(String name) {
             List<String> pinned = new ArrayList<>();
             for (String n : boNames) {
-                BufferObject b = sim.bo(n);
+                BoState b = sim.bo(n);
                 if (b != null && b.created() && b.pinCount() > 0) pinned.add(n);
             }
             return pinned.isEmpty() || rnd.nextInt(4) == 0 ? name : pick(pinned);
@@ -300,14 +301,14 @@ class RandomizedModelTest {
          * The owner of this sequence (A, B, C) that explicitly holds {@code bo}'s reservation now, or null. An execbuf
          * also holds reservations explicitly, under its own owner name: the sequence never acts in its name.
          */
-        String explicitHolder(BufferObject bo) {
+        String explicitHolder(BoState bo) {
             BufferObject.Holder h = bo.holder();
             if (h == null || h.kind() != BufferObject.HolderKind.EXPLICIT) return null;
             for (String o : OWNERS) if (o.equals(h.owner())) return o;
             return null;
         }
 
-        String holderOr(BufferObject bo, int percent) {
+        String holderOr(BoState bo, int percent) {
             String h = explicitHolder(bo);
             if (h != null && rnd.nextInt(100) < percent) return h;
             return randomOwner();
@@ -359,7 +360,7 @@ class RandomizedModelTest {
             for (String n : boNames) if (sim.bo(n) != null) created++;
             int w = rnd.nextInt(100);
             if (name == null || (w < 6 && created < maxBos)) return create();
-            BufferObject bo = sim.bo(name);
+            BoState bo = sim.bo(name);
             Address to = new Address.Bo(name);
             long id = sim.newRequestId();
             if (w < 18) {
@@ -448,7 +449,7 @@ class RandomizedModelTest {
                     of(Outcome.OK, Outcome.EBUSY));
         }
 
-        long fault(String name, BufferObject bo, long id) {
+        long fault(String name, BoState bo, long id) {
             long page = rnd.nextInt(8) == 0 ? bo.sizePages() + rnd.nextInt(2) : rnd.nextLong(0, Math.max(1, bo.sizePages()));
             return submit(null, new Address.Bo(name), new BufferObject.Fault(page, id, client(null)), "fault " + name + " page=" + page,
                     of(Outcome.MAPPED, Outcome.RETRY, Outcome.SIGBUS, Outcome.OOM, Outcome.ENOENT));
@@ -466,7 +467,7 @@ class RandomizedModelTest {
          */
         boolean onlyAbout(String owner, String bo) {
             for (String n : boNames) {
-                BufferObject b = sim.bo(n);
+                BoState b = sim.bo(n);
                 if (b != null && !n.equals(bo) && owner.equals(explicitHolder(b))) return false;
             }
             for (Op op : ops) if (owner.equals(op.owner) && !bo.equals(op.bo) && sim.reply(op.id) == null) return false;
@@ -476,7 +477,7 @@ class RandomizedModelTest {
         /** Whether everything {@code owner} holds or waits for carries its ticket (so wait-die protects it). */
         boolean ticketedOnly(String owner) {
             for (String n : boNames) {
-                BufferObject b = sim.bo(n);
+                BoState b = sim.bo(n);
                 if (b != null && owner.equals(explicitHolder(b)) && b.holder().ticket() == null) return false;
             }
             for (Op op : ops) {
@@ -490,7 +491,7 @@ class RandomizedModelTest {
          * {@code owner} if it may send a command that could wait for {@code bo}, else null (a plain operation): it holds
          * {@code bo} and is not releasing it, or nothing but {@code bo} concerns it.
          */
-        String mayAct(BufferObject bo, String owner) {
+        String mayAct(BoState bo, String owner) {
             if (owner == null) return null;
             boolean holds = owner.equals(explicitHolder(bo)) && unanswered(BufferObject.Unreserve.class, bo.name(), owner) == 0;
             return holds || onlyAbout(owner, bo.name()) ? owner : null;
@@ -509,11 +510,11 @@ class RandomizedModelTest {
          * Whether a Kunmap by {@code owner} may be queued for the reservation behind a Reserve of the same owner (BUG-5):
          * it has a Reserve on its way or waiting and does not hold the BO now (a holder's Kunmap runs at once).
          */
-        boolean bug5Risk(String name, BufferObject bo, String owner) {
+        boolean bug5Risk(String name, BoState bo, String owner) {
             return unanswered(BufferObject.Reserve.class, name, owner) > 0 && !owner.equals(explicitHolder(bo));
         }
 
-        long kmap(String name, BufferObject bo, long id) {
+        long kmap(String name, BoState bo, long id) {
             String owner = mayAct(bo, holderOr(bo, 70));
             if (owner == null) return fault(name, bo, id); // lock discipline: this owner must not wait for the BO now
             return submit(owner, new Address.Bo(name), new BufferObject.Kmap(owner, id, client(owner)), "kmap " + name + " by=" + owner,
@@ -598,7 +599,7 @@ class RandomizedModelTest {
                 if (r == null) break;
                 if (op.kind != BufferObject.Reserve.class || r.outcome() != Outcome.EDEADLK || rnd.nextInt(4) == 0) continue; // sometimes not
                 for (String n : boNames) {
-                    BufferObject b = sim.bo(n);
+                    BoState b = sim.bo(n);
                     if (b == null || !b.created() || !op.owner.equals(explicitHolder(b))) continue;
                     submit(op.owner, new Address.Bo(n), new BufferObject.Unreserve(op.owner, sim.newRequestId(), client(op.owner)),
                             "unreserve " + n + " by=" + op.owner + " (back-off after EDEADLK)", of(Outcome.OK, Outcome.EPERM, Outcome.EBUSY, Outcome.ENOENT));
@@ -614,7 +615,7 @@ class RandomizedModelTest {
             for (int round = 0; round < 64; round++) {
                 boolean any = false;
                 for (String n : boNames) {
-                    BufferObject bo = sim.bo(n);
+                    BoState bo = sim.bo(n);
                     if (bo == null || !bo.created()) continue;
                     for (Map.Entry<String, Integer> k : new ArrayList<>(bo.kmaps().entrySet())) {
                         // kunmaps already on their way count
@@ -657,7 +658,7 @@ class RandomizedModelTest {
         /** Names the known pattern a stuck end state matches (BUG-3, BUG-5), if any. */
         String stuckPattern() {
             for (String n : boNames) {
-                BufferObject bo = sim.bo(n);
+                BoState bo = sim.bo(n);
                 if (bo == null || !bo.created() || bo.parkedRequests().isEmpty()) continue;
                 if (bo.holder() == null)
                     return "a request is parked at " + n + ", which nobody holds (BUG-3: orphaned deferred command)";
@@ -676,13 +677,13 @@ class RandomizedModelTest {
          */
         String waitDieBreach() {
             for (String n : boNames) {
-                BufferObject bo = sim.bo(n);
+                BoState bo = sim.bo(n);
                 if (bo == null || !bo.created() || bo.holder() == null || bo.holder().ticket() == null) continue;
                 for (long id : bo.parkedRequests()) {
                     Op w = byId.get(id);
                     if (w == null || w.ticket == null || w.owner == null || w.ticket <= bo.holder().ticket()) continue;
                     for (String m : boNames) {
-                        BufferObject other = sim.bo(m);
+                        BoState other = sim.bo(m);
                         if (other != null && other != bo && other.holder() != null && w.owner.equals(other.holder().owner())) {
                             return "request #" + w.index + " (" + w.text + ") holds " + m + " and waits for " + n + ", held by older "
                                     + bo.holder();
@@ -763,7 +764,7 @@ class RandomizedModelTest {
             }
             b.append("\n  BOs:");
             for (String n : boNames) {
-                BufferObject bo = sim.bo(n);
+                BoState bo = sim.bo(n);
                 if (bo == null) continue;
                 b.append("\n    ").append(n).append(' ').append(bo.sizePages()).append("p res=").append(bo.resource())
                         .append(" holder=").append(bo.holder()).append(" pin=").append(bo.pinCount()).append(" kmaps=").append(bo.kmaps())
@@ -856,7 +857,7 @@ class RandomizedModelTest {
                 Reply r = seq.sim.reply(op.id);
                 outcomes.merge(op.text.split(" ")[0] + ":" + (r == null ? "none" : r.outcome()), 1, Integer::sum);
             }
-            for (BufferObject b : seq.sim.bos()) evictions += b.evictions();
+            for (BoState b : seq.sim.bos()) evictions += b.evictions();
             ioFrees += seq.sim.io().freeCalls();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -1,0 +1,137 @@
+package dev.ttm.protocol.model;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The state of one buffer object. Only {@link BufferObject#evolve} changes it; everyone else reads it through
+ * the getters. {@link #draft()} makes the private working copy a decision is computed on (its collections are
+ * copied on first write, so a draft of a BO with a long queue costs nothing until the queue changes).
+ */
+public final class BoState {
+    final String name;
+    boolean created;
+    long sizePages;
+    int priority;
+    Resource resource;
+    int pinCount;
+    BufferObject.Holder holder;
+    ArrayDeque<BufferObject.Command> waiters;
+    ArrayDeque<BufferObject.Command> deferred;
+    BufferObject.Running op;
+    BufferObject.Running looseOp;
+    boolean mapped;
+    TreeMap<String, Integer> kmaps;
+    int ioRefs;
+    int fences;
+    boolean movePending;
+    boolean destroyed;
+    long movedPages;
+    long evictions;
+    long warnings;
+    /** Set on a draft: its collections are still the original's and must be copied before a write. */
+    private boolean shared;
+
+    BoState(String name) {
+        this.name = name;
+        this.waiters = new ArrayDeque<>();
+        this.deferred = new ArrayDeque<>();
+        this.kmaps = new TreeMap<>();
+    }
+
+    /** A working copy for one decision; the original is left untouched whatever the draft goes through. */
+    BoState draft() {
+        BoState d = new BoState(name, waiters, deferred, kmaps);
+        d.created = created;
+        d.sizePages = sizePages;
+        d.priority = priority;
+        d.resource = resource;
+        d.pinCount = pinCount;
+        d.holder = holder;
+        d.op = op;
+        d.looseOp = looseOp;
+        d.mapped = mapped;
+        d.ioRefs = ioRefs;
+        d.fences = fences;
+        d.movePending = movePending;
+        d.destroyed = destroyed;
+        d.movedPages = movedPages;
+        d.evictions = evictions;
+        d.warnings = warnings;
+        d.shared = true;
+        return d;
+    }
+
+    private BoState(String name, ArrayDeque<BufferObject.Command> waiters, ArrayDeque<BufferObject.Command> deferred,
+                    TreeMap<String, Integer> kmaps) {
+        this.name = name;
+        this.waiters = waiters;
+        this.deferred = deferred;
+        this.kmaps = kmaps;
+    }
+
+    /** Called by evolve before it changes a collection. */
+    void ownCollections() {
+        if (!shared) return;
+        waiters = new ArrayDeque<>(waiters);
+        deferred = new ArrayDeque<>(deferred);
+        kmaps = new TreeMap<>(kmaps);
+        shared = false;
+    }
+
+    public String name() { return name; }
+    public boolean created() { return created; }
+    public long sizePages() { return sizePages; }
+    public int priority() { return priority; }
+    public Resource resource() { return resource; }
+    public int pinCount() { return pinCount; }
+    public BufferObject.Holder holder() { return holder; }
+    public boolean mapped() { return mapped; }
+    public int ioRefs() { return ioRefs; }
+    public int fences() { return fences; }
+    public boolean busy() { return fences > 0 || movePending; }
+    public boolean movePending() { return movePending; }
+    public boolean destroyed() { return destroyed; }
+    public long movedPages() { return movedPages; }
+    public long evictions() { return evictions; }
+    public long warnings() { return warnings; }
+    public BufferObject.Running op() { return op; }
+    public BufferObject.Running looseOp() { return looseOp; }
+    public Map<String, Integer> kmaps() { return Collections.unmodifiableMap(kmaps); }
+    public int waiterCount() { return waiters.size(); }
+    public int deferredCount() { return deferred.size(); }
+
+    public int kmapCount() {
+        int n = 0;
+        for (int c : kmaps.values()) n += c;
+        return n;
+    }
+
+    public int kmapsOf(String owner) {
+        return kmaps.getOrDefault(owner, 0);
+    }
+
+    /** Whether {@code owner} holds the reservation explicitly (a reserve, not an operation's own). */
+    public boolean heldBy(String owner) {
+        return holder != null && holder.kind() == BufferObject.HolderKind.EXPLICIT && owner != null && owner.equals(holder.owner());
+    }
+
+    /** The ticketed reservations queued for this BO (for deadlock detection: each waits for the holder). */
+    public List<BufferObject.Reserve> ticketedWaiters() {
+        List<BufferObject.Reserve> out = new ArrayList<>();
+        for (BufferObject.Command c : waiters) if (c instanceof BufferObject.Reserve r && r.ticket() != null) out.add(r);
+        return out;
+    }
+
+    /** Requests legitimately waiting for this BO's reservation (INV-12 does not count them as lost). */
+    public List<Long> parkedRequests() {
+        List<Long> out = new ArrayList<>(waiters.size() + deferred.size());
+        for (BufferObject.Command c : waiters) out.add(c.requestId());
+        for (BufferObject.Command c : deferred) out.add(c.requestId());
+        return out;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.ttm.protocol.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state of the IO manager: the driver's outstanding IO reservations (and, under io-lru, where each sits in the
+ * aperture and the aperture's mapping LRU), call counts per BO and in total. Only {@link IoManager#evolve}
+ * changes it.
+ */
+public final class IoState {
+    /** Where an IO reservation sits in the io-lru aperture ({@code startPage < 0}: it takes no aperture space). */
+    public record Slot(long startPage, long pages) {}
+
+    /** The driver's io_mem_reserve and io_mem_free calls for one BO since the start. */
+    public record Calls(long reserves, long frees) {
+        public long outstanding() {
+            return reserves - frees;
+        }
+    }
+
+    final Driver driver;
+    final RangeAllocator aperture;
+    final Injections injections;
+    final Map<String, Slot> reserved = new LinkedHashMap<>();
+    final LinkedHashSet<String> lru = new LinkedHashSet<>();
+    final Map<String, Calls> callsPerBo = new HashMap<>();
+    final EvictionWalk.Host walks = new EvictionWalk.Host();
+    long reserveCalls;
+    long freeCalls;
+    long unbalancedFrees;
+    long failedReserves;
+
+    IoState(Driver driver, long aperturePages, List<Injection> injections) {
+        this.driver = driver;
+        this.aperture = driver == Driver.IO_LRU && aperturePages > 0 ? new RangeAllocator(aperturePages) : null;
+        this.injections = new Injections(injections);
+    }
+
+    public Driver driver() { return driver; }
+    public long reserveCalls() { return reserveCalls; }
+    public long freeCalls() { return freeCalls; }
+    public long unbalancedFrees() { return unbalancedFrees; }
+    public long failedReserves() { return failedReserves; }
+    public boolean isReserved(String bo) { return reserved.containsKey(bo); }
+    public int reservedCount() { return reserved.size(); }
+    public Map<String, Slot> reservations() { return Collections.unmodifiableMap(reserved); }
+    public List<String> lruOrder() { return new ArrayList<>(lru); }
+    public boolean onLru(String bo) { return lru.contains(bo); }
+    public RangeAllocator aperture() { return aperture; }
+    public EvictionWalk.Walk walk() { return walks.walk; }
+    public int deferredCount() { return walks.deferred.size(); }
+    public Injections injections() { return injections; }
+
+    public Calls callsOf(String bo) {
+        return callsPerBo.getOrDefault(bo, new Calls(0, 0));
+    }
+
+    void count(String bo, boolean reserve) {
+        Calls c = callsOf(bo);
+        callsPerBo.put(bo, reserve ? new Calls(c.reserves() + 1, c.frees()) : new Calls(c.reserves(), c.frees() + 1));
+        if (reserve) reserveCalls++;
+        else freeCalls++;
+    }
+}
