@@ -76,7 +76,7 @@ public final class Ast {
 
     // ---- Statements ----
 
-    public sealed interface Stmt permits OpStmt, StartStmt, AwaitStmt, SettleStmt, ScheduleStmt, ExpectStmt {
+    public sealed interface Stmt permits OpStmt, StartStmt, AwaitStmt, SettleStmt, ScheduleStmt, InjectStmt, ExpectStmt {
         Pos pos();
     }
 
@@ -87,6 +87,8 @@ public final class Ast {
     public record AwaitStmt(Pos pos, String handle, Expected expect) implements Stmt {}
     public record SettleStmt(Pos pos) implements Stmt {}
     public record ScheduleStmt(Pos pos, long seed) implements Stmt {}
+    /** An {@code inject} between operations: it takes effect from that line on. */
+    public record InjectStmt(Pos pos, Injection injection) implements Stmt {}
     /** checks: one or more. */
     public record ExpectStmt(Pos pos, List<Check> checks) implements Stmt {}
 

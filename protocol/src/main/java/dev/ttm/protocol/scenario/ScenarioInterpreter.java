@@ -9,6 +9,7 @@ import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.Injection;
+import dev.ttm.protocol.model.IoManager;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
@@ -66,17 +67,19 @@ final class ScenarioInterpreter {
             regions.add(new RegionConfig(r.name(), size, r.visibleBytes() / page, r.cpuVisible(), r.evictTo(), r.purge()));
         }
         List<Injection> injections = new ArrayList<>();
-        for (Ast.Injection i : s.injections()) {
-            Injection.Kind kind = switch (i.kind()) {
-                case "nospace" -> Injection.Kind.ALLOC_NOSPACE;
-                case "busy" -> Injection.Kind.ALLOC_BUSY;
-                case "io-reserve" -> Injection.Kind.IO_RESERVE;
-                default -> Injection.Kind.FAULT_NOTIFY;
-            };
-            injections.add(new Injection(i.target(), kind, i.error(), i.count() == null ? -1 : i.count()));
-        }
+        for (Ast.Injection i : s.injections()) injections.add(injection(i));
         long aperture = s.device().apertureBytes() == null ? 0 : s.device().apertureBytes() / page;
         return new DeviceConfig(page, Driver.parse(s.device().driver()), aperture, regions, injections);
+    }
+
+    static Injection injection(Ast.Injection i) {
+        Injection.Kind kind = switch (i.kind()) {
+            case "nospace" -> Injection.Kind.ALLOC_NOSPACE;
+            case "busy" -> Injection.Kind.ALLOC_BUSY;
+            case "io-reserve" -> Injection.Kind.IO_RESERVE;
+            default -> Injection.Kind.FAULT_NOTIFY;
+        };
+        return new Injection(i.target(), kind, i.error(), i.count() == null ? -1 : i.count());
     }
 
     void run() {
@@ -99,6 +102,8 @@ final class ScenarioInterpreter {
             } else if (st instanceof Ast.ScheduleStmt s) {
                 sim.randomize(s.seed());
                 print("--", s.pos(), "delivery order drawn from seed " + s.seed());
+            } else if (st instanceof Ast.InjectStmt i) {
+                inject(i);
             } else if (st instanceof Ast.ExpectStmt e) {
                 expect(e);
             }
@@ -107,6 +112,15 @@ final class ScenarioInterpreter {
         collect();
         Ast.Pos end = new Ast.Pos(scenario.file(), lines.length, 1);
         claimCheck(end);
+    }
+
+    /** Arms the injection in its region manager or the IO manager at once: it holds for everything after. */
+    private void inject(Ast.InjectStmt st) {
+        Injection inj = injection(st.injection());
+        if (inj.target().equals(Injection.DRIVER)) sim.deliverNow(client, Address.IO, new IoManager.Inject(inj));
+        else sim.deliverNow(client, new Address.Region(inj.target()), new RegionManager.Inject(inj));
+        collect();
+        print("--", st.pos(), "armed from here on");
     }
 
     // ---- operations ----------------------------------------------------------------------------------

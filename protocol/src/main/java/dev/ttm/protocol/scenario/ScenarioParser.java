@@ -79,7 +79,9 @@ public final class ScenarioParser {
 
     private void statement(List<Token> t) {
         Token kw = t.get(0);
-        if (SetupParser.KEYWORDS.contains(kw.text())) {
+        if (kw.is("inject") && setup != null) {
+            body.add(new Ast.InjectStmt(kw.pos(), SetupParser.injectionAfterSetup(t, setup.declared())));
+        } else if (SetupParser.KEYWORDS.contains(kw.text())) {
             if (setup != null) {
                 throw Syntax.fail(kw.pos(), "set-up statement " + Syntax.quote(kw.text())
                         + " must come before the first operation or expectation");

@@ -122,6 +122,10 @@ final class SetupParser {
     // ---- inject ----
 
     private void inject(List<Token> t) {
+        injections.add(rawInjection(t));
+    }
+
+    private static RawInjection rawInjection(List<Token> t) {
         Token kw = t.get(0);
         if (t.size() < 2) {
             throw Syntax.fail(kw.pos(), "missing injection target (a region or 'driver')");
@@ -129,7 +133,12 @@ final class SetupParser {
         Token target = t.get(1);
         List<Token> rest = t.subList(2, t.size());
         Ast.Injection inj = target.is("driver") ? driverInjection(kw, rest) : regionInjection(kw, target, rest);
-        injections.add(new RawInjection(target, inj));
+        return new RawInjection(target, inj);
+    }
+
+    /** An {@code inject} line between operations, its target checked against the declared regions. */
+    static Ast.Injection injectionAfterSetup(List<Token> t, Set<String> declared) {
+        return checkTarget(rawInjection(t), declared);
     }
 
     private static Ast.Injection regionInjection(Token kw, Token target, List<Token> rest) {
@@ -268,7 +277,7 @@ final class SetupParser {
         return name;
     }
 
-    private Ast.Injection checkTarget(RawInjection i, Set<String> all) {
+    private static Ast.Injection checkTarget(RawInjection i, Set<String> all) {
         String target = i.injection().target();
         if (!target.equals("driver") && !all.contains(target)) {
             throw Syntax.fail(i.target().pos(), "unknown region " + Syntax.quote(target) + " (not declared)");

@@ -146,6 +146,20 @@ public final class Simulator implements ModelView {
         enqueue(from, to, request);
     }
 
+    /**
+     * Delivers {@code message} at once, ahead of everything in flight: how the harness changes the environment
+     * (arms an injected fault) at a point of the script, whatever the schedule.
+     */
+    public void deliverNow(Address.Client from, Address to, Message message) {
+        Slot<?, ?, ?> target = entities.get(to);
+        if (target == null) throw new IllegalArgumentException("no entity at " + to);
+        Envelope env = new Envelope(seq++, from, to, message);
+        for (SimListener l : listeners) l.onSent(this, env);
+        delivered++;
+        apply(target, env);
+        for (SimListener l : listeners) l.afterDelivery(this, env);
+    }
+
     public Reply reply(long requestId) {
         return replies.get(requestId);
     }

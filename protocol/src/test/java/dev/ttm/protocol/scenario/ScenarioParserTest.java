@@ -492,6 +492,16 @@ class ScenarioParserTest {
         }
 
         @Test
+        void injectBetweenOperations() {
+            Stmt s = stmt("inject driver io-reserve=EBUSY count=2");
+            assertEquals(new Ast.InjectStmt(new Pos("t.ttm", 5, 1), new Ast.Injection(new Pos("t.ttm", 5, 1), "driver", "io-reserve", "EBUSY", 2)), s);
+            Stmt r = stmt("inject VRAM alloc=busy");
+            assertEquals("VRAM", ((Ast.InjectStmt) r).injection().target());
+            lineErr("inject PRIV alloc=busy", "PRIV", "unknown region 'PRIV'");
+            lineErr("inject VRAM alloc=later", "later", "invalid value");
+        }
+
+        @Test
         void deviceRules() {
             err("device\ndevice\n", 2, 1, "'device' given twice");
             err("device page=3000\n", 1, 13, "power of two");
