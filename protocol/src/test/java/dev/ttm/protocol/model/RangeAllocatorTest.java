@@ -302,8 +302,7 @@ class RangeAllocatorTest {
     }
 
     static long baseSeed() {
-        String s = System.getProperty("seed");
-        return s != null && !s.isBlank() ? Long.parseLong(s.trim()) : System.nanoTime();
+        return dev.ttm.protocol.TestSeeds.base("RangeAllocatorTest", 0x5EED_A110CL);
     }
 
     @Test

@@ -728,10 +728,9 @@ class ScenarioParserTest {
 
         @Test
         void randomBytesNeverThrow() {
-            long seed = Long.getLong("fuzz.seed", System.nanoTime());
-            System.out.println("ScenarioParserTest.randomBytesNeverThrow seed=" + seed);
+            long seed = dev.ttm.protocol.TestSeeds.base("ScenarioParserTest.randomBytesNeverThrow", 20_261_130L);
             Random rnd = new Random(seed);
-            for (int i = 0; i < 2000; i++) {
+            for (int i = 0, n = dev.ttm.protocol.TestSeeds.count(2000); i < n; i++) {
                 byte[] b = new byte[rnd.nextInt(400)];
                 rnd.nextBytes(b);
                 if (rnd.nextBoolean()) {
@@ -748,11 +747,10 @@ class ScenarioParserTest {
 
         @Test
         void mutationsOfAValidScriptNeverThrow() {
-            long seed = Long.getLong("fuzz.seed", System.nanoTime());
-            System.out.println("ScenarioParserTest.mutationsOfAValidScriptNeverThrow seed=" + seed);
+            long seed = dev.ttm.protocol.TestSeeds.base("ScenarioParserTest.mutationsOfAValidScriptNeverThrow", 20_261_131L);
             Random rnd = new Random(seed);
             byte[] base = VALID.getBytes(StandardCharsets.UTF_8);
-            for (int i = 0; i < 2000; i++) {
+            for (int i = 0, n = dev.ttm.protocol.TestSeeds.count(2000); i < n; i++) {
                 check(mutate(base, rnd), seed, i);
             }
         }

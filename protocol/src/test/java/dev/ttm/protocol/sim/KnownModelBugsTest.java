@@ -20,10 +20,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Minimal, hand-made reproductions of the model bugs RandomizedModelTest found (BUG-1 .. BUG-5 there). Each test states
- * what DESIGN.md §2/§3 requires; each is disabled while its bug is open (the reason names it). Enable a test when the
- * bug is fixed, and drop the matching exclusion in RandomizedModelTest. To see them fail today:
- * {@code mvn -pl protocol test -Dtest=KnownModelBugsTest -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'}.
+ * Minimal, hand-made reproductions of the model bugs RandomizedModelTest once found (BUG-1 .. BUG-5 there), kept as
+ * regression tests now that all five are fixed. Each test states what the model's semantics require (docs/semantics.md)
+ * and fails if its bug comes back.
  */
 class KnownModelBugsTest {
     private final DeviceConfig device = new DeviceConfig(4096, Driver.SIMPLE, 0, List.of(
