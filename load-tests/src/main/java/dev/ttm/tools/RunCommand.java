@@ -1,6 +1,7 @@
 package dev.ttm.tools;
 
 import dev.ttm.protocol.scenario.ScenarioRunner;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,6 +38,10 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
 
+    /** Where the runner prints (results) and reports (diagnostics); tests replace them. */
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+
     @Override
     public Integer call() {
         if (!RUNTIMES.contains(runtime)) {
@@ -44,6 +49,6 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        return ScenarioRunner.runFiles(files, System.out, System.err);
+        return ScenarioRunner.runFiles(files, out, err);
     }
 }

@@ -2,8 +2,11 @@ package dev.ttm.tools;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code ttm} command line. Exit status: what the subcommand returns; 2 for usage
@@ -30,12 +33,42 @@ public final class TtmCommand {
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TtmCommand());
+        // "@FILE" would read FILE as an argument list: "ttm run @s.ttm" must name the scenario file
+        // "@s.ttm", and "@/dev/zero" must not hang before any of our own checks run.
+        cl.setExpandAtFiles(false);
+        cl.setParameterExceptionHandler(TtmCommand::usageError);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ttm: internal error: " + e);
             cmd.getErr().println("ttm: this is a bug in ttm; please report it with the command line and input files");
             return EXIT_INTERNAL;
         });
         return cl;
+    }
+
+    /**
+     * A usage error is one line on stderr, {@code COMMAND: message (try 'COMMAND --help')}: picocli's default
+     * handler prints the whole usage text after the message, which buries the message.
+     */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        String suggestion = suggestion(e);
+        cmd.getErr().println(name + ": " + oneLine(e.getMessage()) + suggestion + " (try '" + name + " --help')");
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /** picocli's "did you mean" for a mistyped subcommand or option, as a clause of the one line. */
+    private static String suggestion(ParameterException e) {
+        if (!(e instanceof UnmatchedArgumentException u)) {
+            return "";
+        }
+        List<String> s = u.getSuggestions();
+        return s.isEmpty() ? "" : "; did you mean " + String.join(" or ", s) + "?";
+    }
+
+    /** A message as one line: user text in it (a file name, an argument) may hold line breaks or controls. */
+    static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\p{Cntrl}", "?");
     }
 
     /** The version string; {@code version.conf} is filtered by Maven with the project version. */
