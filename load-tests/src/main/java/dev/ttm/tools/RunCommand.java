@@ -10,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code ttm run [--runtime sim] FILE...}: runs scenario files; exits with the runner's status. */
@@ -35,6 +36,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where to run the scenarios. Supported: sim (the deterministic simulator; default).")
     String runtime;
 
+    @Option(names = TtmCommand.DEBUG, description = TtmCommand.DEBUG_HELP)
+    boolean debug;
+
+    @ParentCommand
+    TtmCommand parent;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
 
@@ -45,10 +52,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!RUNTIMES.contains(runtime)) {
-            // Reported by picocli as a usage error: message and usage on stderr, exit status 2.
+            // A usage error (TtmCommand's handler): one line on stderr, exit status 2.
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        return ScenarioRunner.runFiles(files, out, err);
+        return ScenarioRunner.runFiles(files, out, err, debug || (parent != null && parent.debug));
     }
 }

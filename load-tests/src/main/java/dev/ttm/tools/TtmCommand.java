@@ -2,9 +2,12 @@ package dev.ttm.tools;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.ttm.protocol.scenario.CrashReport;
+import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -23,12 +26,32 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {RunCommand.class})
 public final class TtmCommand {
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
-    }
-
     /** Exit status of an unexpected failure inside ttm itself (a bug, not bad input). */
     public static final int EXIT_INTERNAL = 3;
+
+    static final String DEBUG = "--debug";
+    static final String DEBUG_HELP = "On an internal error, print the stack trace to stderr (default: to a log file"
+            + " in the temp directory, named in the error line).";
+
+    @Option(names = DEBUG, description = DEBUG_HELP)
+    boolean debug;
+
+    public static void main(String[] args) {
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Runs {@code cl}; nothing escapes as a raw stack trace. picocli hands only Exceptions to the execution
+     * exception handler: an Error (StackOverflowError, OutOfMemoryError) thrown by a command, or anything thrown
+     * by picocli itself, propagates out of {@link CommandLine#execute} and is caught here.
+     */
+    static int execute(CommandLine cl, String[] args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable e) {
+            return internalError(e, cl);
+        }
+    }
 
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
@@ -37,12 +60,28 @@ public final class TtmCommand {
         // "@s.ttm", and "@/dev/zero" must not hang before any of our own checks run.
         cl.setExpandAtFiles(false);
         cl.setParameterExceptionHandler(TtmCommand::usageError);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("ttm: internal error: " + e);
-            cmd.getErr().println("ttm: this is a bug in ttm; please report it with the command line and input files");
-            return EXIT_INTERNAL;
-        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> internalError(e, cl));
         return cl;
+    }
+
+    /** One line on stderr; the stack trace above it with {@code --debug}, else in a log file the line names. */
+    private static int internalError(Throwable e, CommandLine top) {
+        PrintWriter err = top.getErr();
+        String trace = CrashReport.keepStackTrace(e, err, debugRequested(top.getParseResult()));
+        err.println("ttm: internal error: " + CrashReport.describe(e) + " (a bug in ttm; please report it with the"
+                + " command line and input files; " + trace + ")");
+        err.flush();
+        return EXIT_INTERNAL;
+    }
+
+    /** Whether {@code --debug} was given to ttm or a subcommand (false when parsing did not get that far). */
+    static boolean debugRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(DEBUG)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,0 +1,85 @@
+package dev.ttm.protocol.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The runner's handling of files and of bugs in ttm (reading, internal errors); statements: StatementsTest. */
+class ScenarioRunnerTest {
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Ast.Scenario parsed(String file, String text) {
+        ParseResult r = ScenarioParser.parse(file, text);
+        assertTrue(r.ok(), () -> r.errors().toString());
+        return r.scenario();
+    }
+
+    /**
+     * A scenario the parser would refuse (an eviction target that does not exist) makes the model throw: it
+     * stands in for a bug in ttm. The run is exit 3 with one line on stderr; the next scenario still runs.
+     */
+    @Test
+    void anInternalErrorIsOneLineWithTheStackTraceInALogFile() throws IOException {
+        String text = "region VRAM size=64KiB\nbo A size=4KiB in VRAM expect OK\n";
+        Ast.Scenario good = parsed("good.ttm", text);
+        List<Ast.RegionDecl> regions = new ArrayList<>();
+        for (Ast.RegionDecl r : good.regions()) {
+            regions.add(new Ast.RegionDecl(r.pos(), r.name(), r.sizeBytes(), r.visibleBytes(), r.cpuVisible(),
+                    r.name().equals("VRAM") ? List.of("NOWHERE") : r.evictTo(), r.purge()));
+        }
+        Ast.Scenario broken = new Ast.Scenario("broken.ttm", good.device(), regions, good.injections(), good.body());
+
+        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken, good), List.of(text, text), out, err, false);
+
+        assertEquals(ScenarioRunner.EXIT_INTERNAL, r.exitStatus());
+        assertEquals(1, r.passed(), out());
+        List<String> lines = err().lines().toList();
+        assertEquals(1, lines.size(), err());
+        assertTrue(lines.get(0).startsWith("broken.ttm: internal error: IllegalArgumentException: region VRAM evicts"
+                + " to unknown region NOWHERE (a bug in ttm, not in the scenario; stack trace in "), lines.get(0));
+        Matcher m = Pattern.compile("stack trace in (\\S+\\.log)\\)$").matcher(lines.get(0));
+        assertTrue(m.find(), lines.get(0));
+        Path log = Path.of(m.group(1));
+        try {
+            assertTrue(Files.readString(log).contains("at dev.ttm.protocol.model.DeviceConfig"));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void withDebugTheStackTraceIsOnStderr() {
+        Ast.Scenario good = parsed("good.ttm", "region VRAM size=64KiB\n");
+        Ast.Scenario broken = new Ast.Scenario("broken.ttm", new Ast.DeviceDecl(4096, "no-such-driver", null),
+                good.regions(), good.injections(), good.body());
+
+        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken), List.of(""), out, err, true);
+
+        assertEquals(ScenarioRunner.EXIT_INTERNAL, r.exitStatus());
+        List<String> lines = err().lines().toList();
+        assertTrue(lines.get(1).strip().startsWith("at "), err());
+        assertTrue(lines.get(lines.size() - 1).endsWith("(a bug in ttm, not in the scenario; stack trace above)"), err());
+    }
+}
