@@ -90,7 +90,7 @@ class TtmCommandTest {
         // Expanded, s.ttm would become the options "--runtime actors" (a usage error about the runtime).
         assertEquals(2, cmd.execute("run", "@" + list));
         assertEquals("", err.toString());
-        assertTrue(runErr.toString(StandardCharsets.UTF_8).startsWith("@" + list + ":"), runErr::toString);
+        assertTrue(runErr.toString(StandardCharsets.UTF_8).startsWith("@" + list + ": cannot read: no such file"), runErr::toString);
         assertEquals(List.of(Path.of("@" + list)), run.files);
     }
 

@@ -1,10 +1,8 @@
 package dev.ttm.protocol.scenario;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +16,9 @@ public final class ScenarioRunner {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_SCRIPT_ERROR = 2;
     public static final int EXIT_INTERNAL = 3;
+
+    /** The largest scenario file {@code ttm run} reads; a larger or endless input is a script error. */
+    public static final int MAX_FILE_BYTES = SourceFile.MAX_BYTES;
 
     /** What running one or more scenarios came to. */
     public record Result(int passed, int failed, List<String> scriptErrors, String internalError) {
@@ -62,9 +63,9 @@ public final class ScenarioRunner {
         for (Path f : files) {
             byte[] bytes;
             try {
-                bytes = Files.readAllBytes(f);
-            } catch (IOException | RuntimeException e) {
-                loaded.errors.add(f + ":0:0: cannot read the file: " + CrashReport.describe(e));
+                bytes = SourceFile.read(f);
+            } catch (SourceFile.Unreadable e) {
+                loaded.errors.add(e.getMessage());
                 continue;
             }
             ParseResult pr = ScenarioParser.parse(f.toString(), bytes);

@@ -1,11 +1,14 @@
 package dev.ttm.protocol.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The runner's handling of files and of bugs in ttm (reading, internal errors); statements: StatementsTest. */
 class ScenarioRunnerTest {
@@ -29,6 +33,92 @@ class ScenarioRunnerTest {
     private String err() {
         return errBytes.toString(StandardCharsets.UTF_8);
     }
+
+    /** Runs the files; stdout must be empty (nothing runs when a file cannot be read). */
+    private int runFiles(Path... files) {
+        int status = ScenarioRunner.runFiles(List.of(files), out, err);
+        assertEquals("", out());
+        return status;
+    }
+
+    private void assertFirstError(String line) {
+        assertEquals(line, err().lines().findFirst().orElse("(nothing on stderr)"), err());
+    }
+
+    // ---- reading files ----
+
+    @Test
+    void aMissingFileIsAScriptError(@TempDir Path dir) {
+        Path f = dir.resolve("missing.ttm");
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(f));
+        assertFirstError(f + ": cannot read: no such file");
+        assertTrue(err().endsWith("ttm run: 1 script error(s); nothing was run" + System.lineSeparator()), err());
+    }
+
+    @Test
+    void aDirectoryIsAScriptError(@TempDir Path dir) {
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(dir));
+        assertFirstError(dir + ": cannot read: is a directory");
+    }
+
+    @Test
+    void anEmptyFileNameIsAScriptError() {
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(Path.of("")));
+        assertFirstError("'': cannot read: empty file name");
+    }
+
+    @Test
+    void anUnreadableFileIsAScriptError(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("secret.ttm"), "bo A size=4KiB\n");
+        assumeTrue(f.toFile().setReadable(false, false) && !Files.isReadable(f), "root reads anything");
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(f));
+        assertFirstError(f + ": cannot read: permission denied");
+    }
+
+    @Test
+    void aPathThroughAFileIsAScriptError(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("plain.ttm"), "");
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(f.resolve("x.ttm")));
+        assertTrue(err().startsWith(f.resolve("x.ttm") + ": cannot read: "), err());
+    }
+
+    @Test
+    void aFileOfExactlyTheLimitIsReadAndOneByteMoreIsRefused(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("s.ttm"), "bo A size=4KiB\n");
+        assertEquals(15, SourceFile.read(f, 15).length);
+        SourceFile.Unreadable e = assertThrows(SourceFile.Unreadable.class, () -> SourceFile.read(f, 14));
+        assertEquals(f + ": too large: more than 14 bytes (the limit for a scenario file)", e.getMessage());
+    }
+
+    /** A sparse file: 3 GiB of apparent size, no disk blocks, read only up to the limit. */
+    @Test
+    void aHugeFileIsAScriptErrorNotAnOutOfMemoryError(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("huge.ttm");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(3L << 30);
+        }
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(f));
+        assertFirstError(f + ": too large: more than 64 MiB (the limit for a scenario file)");
+    }
+
+    @Test
+    void anEndlessInputIsAScriptError() {
+        Path zero = Path.of("/dev/zero");
+        assumeTrue(Files.isReadable(zero), "no /dev/zero here");
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(zero));
+        assertFirstError("/dev/zero: too large: more than 64 MiB (the limit for a scenario file)");
+    }
+
+    @Test
+    void everyUnreadableFileIsReportedAndNothingRuns(@TempDir Path dir) throws IOException {
+        Path good = Files.writeString(dir.resolve("good.ttm"), "bo A size=4KiB expect OK\n");
+        Path missing = dir.resolve("missing.ttm");
+        assertEquals(ScenarioRunner.EXIT_SCRIPT_ERROR, runFiles(good, missing, dir));
+        assertEquals(List.of(missing + ": cannot read: no such file", dir + ": cannot read: is a directory",
+                "ttm run: 2 script error(s); nothing was run"), err().lines().toList());
+    }
+
+    // ---- internal errors ----
 
     private static Ast.Scenario parsed(String file, String text) {
         ParseResult r = ScenarioParser.parse(file, text);
