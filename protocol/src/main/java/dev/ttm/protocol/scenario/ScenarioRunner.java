@@ -73,7 +73,7 @@ public final class ScenarioRunner {
             if (loaded.parserBug == null) loaded.parserBug = pr.internalError();
             if (pr.ok()) {
                 loaded.scenarios.add(pr.scenario());
-                loaded.sources.add(new String(bytes, StandardCharsets.UTF_8));
+                loaded.sources.add(sourceText(new String(bytes, StandardCharsets.UTF_8)));
             }
         }
         return loaded;
@@ -102,7 +102,15 @@ public final class ScenarioRunner {
             for (Ast.ScriptError e : pr.errors()) errors.add(e.toString());
             return new Result(0, 0, errors, null);
         }
-        return runAll(List.of(pr.scenario()), List.of(text), out, out, true);
+        return runAll(List.of(pr.scenario()), List.of(sourceText(text)), out, out, true);
+    }
+
+    /**
+     * The text the statement lines echo: without the UTF-8 byte-order mark that the parser skips (it would
+     * otherwise be printed as part of line 1).
+     */
+    private static String sourceText(String decoded) {
+        return decoded.startsWith("\uFEFF") ? decoded.substring(1) : decoded;
     }
 
     /** Runs parsed scenarios (package-private for tests: a broken scenario stands in for a bug in the model). */

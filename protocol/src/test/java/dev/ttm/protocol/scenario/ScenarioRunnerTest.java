@@ -118,6 +118,27 @@ class ScenarioRunnerTest {
                 "ttm run: 2 script error(s); nothing was run"), err().lines().toList());
     }
 
+    // ---- echoed source text ----
+
+    @Test
+    void aByteOrderMarkIsNotEchoedWithLineOne(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("bom.ttm"), "\uFEFFbo A size=4KiB   expect OK\n");
+        assertEquals(ScenarioRunner.EXIT_OK, ScenarioRunner.runFiles(List.of(f), out, err));
+        assertTrue(firstLine(out()).startsWith("ok   " + f + ":1  bo A size=4KiB   expect OK  -> OK"), out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void runSourceDoesNotEchoAByteOrderMarkEither() {
+        ScenarioRunner.Result r = ScenarioRunner.runSource("t.ttm", "\uFEFFbo A size=4KiB expect OK\n", out);
+        assertEquals(ScenarioRunner.EXIT_OK, r.exitStatus(), out());
+        assertTrue(firstLine(out()).startsWith("ok   t.ttm:1  bo A size=4KiB expect OK  -> OK"), out());
+    }
+
+    private static String firstLine(String s) {
+        return s.lines().findFirst().orElse("(nothing printed)");
+    }
+
     // ---- internal errors ----
 
     private static Ast.Scenario parsed(String file, String text) {
