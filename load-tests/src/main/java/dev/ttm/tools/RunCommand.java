@@ -20,11 +20,16 @@ import picocli.CommandLine.Spec;
         versionProvider = TtmCommand.VersionProvider.class,
         description = {
             "Run scenario files and check their expectations.",
-            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error, 3 internal error."
+            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error, 3 internal error.",
+            RunCommand.LIMITS
         })
 public final class RunCommand implements Callable<Integer> {
 
     static final List<String> RUNTIMES = List.of("sim");
+
+    /** Stated in the help because exceeding them is a script error the user cannot otherwise foresee. */
+    static final String LIMITS = "Limits: a scenario file may hold at most " + (ScenarioRunner.MAX_FILE_BYTES >> 20)
+            + " MiB and a line at most " + ScenarioRunner.MAX_LINE_CHARS + " characters.";
 
     @Spec
     CommandSpec spec;

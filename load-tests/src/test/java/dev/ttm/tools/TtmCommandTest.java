@@ -37,6 +37,14 @@ class TtmCommandTest {
     }
 
     @Test
+    void runHelpStatesTheFileAndLineLimits() {
+        assertEquals(0, ttm("run", "--help"));
+        String help = out.toString().replaceAll("\\s+", " ");
+        assertTrue(help.contains("Limits: a scenario file may hold at most 64 MiB and a line at most 10000 characters."),
+                out.toString());
+    }
+
+    @Test
     void versionComesFromFilteredVersionConf() {
         assertEquals(0, ttm("--version"));
         String version = out.toString().trim();

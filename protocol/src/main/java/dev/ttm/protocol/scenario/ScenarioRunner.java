@@ -20,6 +20,9 @@ public final class ScenarioRunner {
     /** The largest scenario file {@code ttm run} reads; a larger or endless input is a script error. */
     public static final int MAX_FILE_BYTES = SourceFile.MAX_BYTES;
 
+    /** The longest line, in characters (a longer one is a script error at the first character too many). */
+    public static final int MAX_LINE_CHARS = SourceDecoder.MAX_LINE;
+
     /** What running one or more scenarios came to. */
     public record Result(int passed, int failed, List<String> scriptErrors, String internalError) {
         public int exitStatus() {
