@@ -60,8 +60,18 @@ final class SetupParser {
         Attrs a = Attrs.read(t.subList(1, t.size()), Set.of("page", "driver", "aperture"), Set.of());
         long page = a.has("page") ? pageSize(a) : DEFAULT_PAGE;
         String driver = a.has("driver") ? driver(a) : "simple";
-        Long aperture = a.has("aperture") ? a.size("aperture").bytes(page, false) : null;
+        Long aperture = a.has("aperture") ? aperture(a, page, driver) : null;
         device = new Ast.DeviceDecl(page, driver, aperture);
+    }
+
+    /** Only io-lru has an IO aperture: under the other drivers the size would be silently ignored. */
+    private static long aperture(Attrs a, long page, String driver) {
+        long bytes = a.size("aperture").bytes(page, false);
+        if (!driver.equals("io-lru")) {
+            throw Syntax.fail(a.valuePos("aperture"), "aperture applies only to driver=io-lru (the driver is "
+                    + driver + ")");
+        }
+        return bytes;
     }
 
     private static long pageSize(Attrs a) {
