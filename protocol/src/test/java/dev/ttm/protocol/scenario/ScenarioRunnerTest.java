@@ -139,6 +139,50 @@ class ScenarioRunnerTest {
         return s.lines().findFirst().orElse("(nothing printed)");
     }
 
+    // ---- scenarios as large as their inputs allow ----
+
+    /** {@code n} regions declared in order, R0 evicting to R1 ... and R(n-1) to {@code last}. */
+    private static String chain(int n, String last) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            s.append("region R").append(i).append(" size=64KiB evict-to=").append(i + 1 < n ? "R" + (i + 1) : last)
+                    .append('\n');
+        }
+        return s.toString();
+    }
+
+    @Test
+    void aSixThousandRegionEvictionChainRuns() {
+        String text = chain(6000, "SYSTEM") + """
+                bo A size=64KiB in R0   expect OK
+                bo B size=64KiB in R0   expect OK
+                expect A in R1
+                expect invariants ok
+                """;
+        ScenarioRunner.Result r = ScenarioRunner.runSource("chain.ttm", text, out);
+        assertEquals(ScenarioRunner.EXIT_OK, r.exitStatus(), () -> r + "\n" + out());
+        assertEquals(4, r.passed());
+    }
+
+    @Test
+    void aCycleClosingASixThousandRegionChainIsOneShortScriptError() {
+        ScenarioRunner.Result r = ScenarioRunner.runSource("chain.ttm", chain(6000, "R0"), out);
+        assertEquals(List.of("chain.ttm:6000:25: eviction targets form a cycle: R5999 -> R0 -> R1 -> R2 -> ... -> R5997"
+                + " -> R5998 -> R5999 (6000 regions)"), r.scriptErrors());
+    }
+
+    /** Declared from the end, every region is a target before it is declared. */
+    @Test
+    void aChainDeclaredBackwardsIsCheckedToo() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 5999; i >= 0; i--) {
+            text.append("region R").append(i).append(" size=64KiB evict-to=R").append((i + 1) % 6000).append('\n');
+        }
+        ScenarioRunner.Result r = ScenarioRunner.runSource("back.ttm", text.toString(), out);
+        assertEquals(List.of("back.ttm:6000:22: eviction targets form a cycle: R0 -> R1 -> R2 -> R3 -> ... -> R5998"
+                + " -> R5999 -> R0 (6000 regions)"), r.scriptErrors());
+    }
+
     // ---- internal errors ----
 
     private static Ast.Scenario parsed(String file, String text) {
