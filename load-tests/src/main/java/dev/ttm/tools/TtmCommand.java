@@ -13,7 +13,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code ttm} command line. Exit status: what the subcommand returns; 2 for usage
- * errors (picocli's invalid-input code); 0 for {@code --help} and {@code --version}.
+ * errors (picocli's invalid-input code, one line on stderr); 3 for an internal error (one line
+ * on stderr, never a raw stack trace); 0 for {@code --help} and {@code --version}.
  *
  * <p>Deliberately neither {@link Runnable} nor {@link java.util.concurrent.Callable}: without a
  * subcommand picocli reports "Missing required subcommand" as a usage error (exit 2).
@@ -37,7 +38,15 @@ public final class TtmCommand {
     boolean debug;
 
     public static void main(String[] args) {
-        System.exit(execute(commandLine(), args));
+        int status;
+        try {
+            status = execute(commandLine(), args);
+        } catch (Throwable e) {
+            // Building the command line failed, or reporting did (out of memory): still no stack trace.
+            System.err.println("ttm: internal error: " + e.getClass().getSimpleName());
+            status = EXIT_INTERNAL;
+        }
+        System.exit(status);
     }
 
     /**
