@@ -1,6 +1,7 @@
 package dev.ttm.tools;
 
 import dev.ttm.protocol.scenario.ScenarioRunner;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code ttm run [--runtime sim] FILE...}: runs scenario files; exits with the runner's status. */
@@ -18,11 +20,16 @@ import picocli.CommandLine.Spec;
         versionProvider = TtmCommand.VersionProvider.class,
         description = {
             "Run scenario files and check their expectations.",
-            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error, 3 internal error."
+            "Exit status: 0 all expectations held, 1 one failed, 2 usage or script error, 3 internal error.",
+            RunCommand.LIMITS
         })
 public final class RunCommand implements Callable<Integer> {
 
     static final List<String> RUNTIMES = List.of("sim");
+
+    /** Stated in the help because exceeding them is a script error the user cannot otherwise foresee. */
+    static final String LIMITS = "Limits: a scenario file may hold at most " + (ScenarioRunner.MAX_FILE_BYTES >> 20)
+            + " MiB and a line at most " + ScenarioRunner.MAX_LINE_CHARS + " characters.";
 
     @Spec
     CommandSpec spec;
@@ -34,16 +41,26 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where to run the scenarios. Supported: sim (the deterministic simulator; default).")
     String runtime;
 
+    @Option(names = TtmCommand.DEBUG, description = TtmCommand.DEBUG_HELP)
+    boolean debug;
+
+    @ParentCommand
+    TtmCommand parent;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
+
+    /** Where the runner prints (results) and reports (diagnostics); tests replace them. */
+    PrintStream out = System.out;
+    PrintStream err = System.err;
 
     @Override
     public Integer call() {
         if (!RUNTIMES.contains(runtime)) {
-            // Reported by picocli as a usage error: message and usage on stderr, exit status 2.
+            // A usage error (TtmCommand's handler): one line on stderr, exit status 2.
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        return ScenarioRunner.runFiles(files, System.out, System.err);
+        return ScenarioRunner.runFiles(files, out, err, debug || (parent != null && parent.debug));
     }
 }

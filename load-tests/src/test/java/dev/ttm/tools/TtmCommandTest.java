@@ -3,9 +3,17 @@ package dev.ttm.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Exit statuses and messages of the command line (without reaching the scenario runner). */
@@ -29,6 +37,14 @@ class TtmCommandTest {
     }
 
     @Test
+    void runHelpStatesTheFileAndLineLimits() {
+        assertEquals(0, ttm("run", "--help"));
+        String help = out.toString().replaceAll("\\s+", " ");
+        assertTrue(help.contains("Limits: a scenario file may hold at most 64 MiB and a line at most 10000 characters."),
+                out.toString());
+    }
+
+    @Test
     void versionComesFromFilteredVersionConf() {
         assertEquals(0, ttm("--version"));
         String version = out.toString().trim();
@@ -39,24 +55,67 @@ class TtmCommandTest {
     @Test
     void noSubcommandIsAUsageError() {
         assertEquals(2, ttm());
-        assertTrue(err.toString().contains("Missing required subcommand"), err.toString());
+        assertOneLine("ttm: Missing required subcommand (try 'ttm --help')");
     }
 
     @Test
     void runWithoutFilesIsAUsageError() {
         assertEquals(2, ttm("run"));
-        assertTrue(err.toString().contains("FILE"), err.toString());
+        assertOneLine("ttm run: Missing required parameter: 'FILE' (try 'ttm run --help')");
+    }
+
+    @Test
+    void unknownSubcommandIsAOneLineUsageErrorWithASuggestion() {
+        assertEquals(2, ttm("runn", "x.ttm"));
+        String e = err.toString();
+        assertTrue(e.startsWith("ttm: Unmatched arguments from index 0: 'runn', 'x.ttm'; did you mean run?"), e);
+        assertOneLine(e.strip());
+    }
+
+    @Test
+    void missingOptionValueIsAOneLineUsageError() {
+        assertEquals(2, ttm("run", "--runtime"));
+        assertTrue(err.toString().startsWith("ttm run: Missing required parameter for option '--runtime'"), err.toString());
+        assertOneLine(err.toString().strip());
+    }
+
+    @Test
+    void controlCharactersInArgumentsDoNotBreakTheLine() {
+        assertEquals(2, ttm("run", "--bad\noption", "x.ttm"));
+        assertTrue(err.toString().contains("'--bad?option'"), err.toString());
+        assertOneLine(err.toString().strip());
+    }
+
+    @Test
+    void atFileIsALiteralPathNotAnArgumentList(@TempDir Path dir) throws IOException {
+        Path list = Files.writeString(dir.resolve("s.ttm"), "--runtime actors\n");
+        ByteArrayOutputStream runErr = new ByteArrayOutputStream();
+        CommandLine cmd = TtmCommand.commandLine();
+        RunCommand run = cmd.getSubcommands().get("run").getCommand();
+        run.err = new PrintStream(runErr, true, StandardCharsets.UTF_8);
+        cmd.setErr(new PrintWriter(err, true));
+
+        // Expanded, s.ttm would become the options "--runtime actors" (a usage error about the runtime).
+        assertEquals(2, cmd.execute("run", "@" + list));
+        assertEquals("", err.toString());
+        assertTrue(runErr.toString(StandardCharsets.UTF_8).startsWith("@" + list + ": cannot read: no such file"), runErr::toString);
+        assertEquals(List.of(Path.of("@" + list)), run.files);
     }
 
     @Test
     void unsupportedRuntimeIsAUsageError() {
         assertEquals(2, ttm("run", "--runtime", "actors", "x.ttm"));
-        assertTrue(err.toString().contains("Unsupported runtime 'actors'"), err.toString());
+        assertOneLine("ttm run: Unsupported runtime 'actors' for --runtime (supported: sim) (try 'ttm run --help')");
     }
 
     @Test
     void unknownOptionIsAUsageError() {
         assertEquals(2, ttm("run", "--no-such-option", "x.ttm"));
-        assertTrue(err.toString().contains("--no-such-option"), err.toString());
+        assertOneLine("ttm run: Unknown option: '--no-such-option' (try 'ttm run --help')");
+    }
+
+    /** stderr is exactly {@code line}, one line. */
+    private void assertOneLine(String line) {
+        assertEquals(line + System.lineSeparator(), err.toString());
     }
 }

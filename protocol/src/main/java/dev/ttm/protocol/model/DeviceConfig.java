@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,33 +56,53 @@ public final class DeviceConfig {
         }
         Set<String> done = new HashSet<>();
         for (String start : regions.keySet()) {
-            List<String> cycle = findCycle(start, new ArrayDeque<>(), new HashSet<>(), done);
+            List<String> cycle = findCycle(start, done);
             if (cycle != null) throw new IllegalArgumentException("eviction targets form a cycle: " + String.join(" -> ", cycle));
         }
     }
 
-    private List<String> findCycle(String at, Deque<String> path, Set<String> onPath, Set<String> done) {
-        if (onPath.contains(at)) {
-            List<String> cycle = new ArrayList<>();
-            boolean in = false;
-            for (String p : path) {
-                if (p.equals(at)) in = true;
-                if (in) cycle.add(p);
+    /**
+     * Depth-first from {@code start}, skipping regions already proven acyclic ({@code done}); the first cycle
+     * met, as {@code A -> B -> A}, or null. Iterative, with an explicit stack: an eviction chain is as long as
+     * the scenario makes it, and recursion overflowed the thread's stack on a few thousand regions.
+     */
+    private List<String> findCycle(String start, Set<String> done) {
+        if (done.contains(start)) return null;
+        Deque<String> path = new ArrayDeque<>();
+        Deque<Iterator<String>> untried = new ArrayDeque<>();   // each path region's targets not yet followed
+        Set<String> onPath = new HashSet<>();
+        path.addLast(start);
+        onPath.add(start);
+        untried.addLast(regions.get(start).evictTo().iterator());
+        while (!path.isEmpty()) {
+            Iterator<String> targets = untried.peekLast();
+            if (!targets.hasNext()) {
+                String finished = path.removeLast();
+                untried.removeLast();
+                onPath.remove(finished);
+                done.add(finished);
+                continue;
             }
-            cycle.add(at);
-            return cycle;
+            String t = targets.next();
+            if (onPath.contains(t)) return cycle(path, t);
+            if (done.contains(t)) continue;
+            path.addLast(t);
+            onPath.add(t);
+            untried.addLast(regions.get(t).evictTo().iterator());
         }
-        if (done.contains(at)) return null;
-        path.addLast(at);
-        onPath.add(at);
-        for (String t : regions.get(at).evictTo()) {
-            List<String> c = findCycle(t, path, onPath, done);
-            if (c != null) return c;
-        }
-        path.removeLast();
-        onPath.remove(at);
-        done.add(at);
         return null;
+    }
+
+    /** The part of {@code path} from {@code back} on, closed by {@code back} again. */
+    private static List<String> cycle(Deque<String> path, String back) {
+        List<String> cycle = new ArrayList<>();
+        boolean in = false;
+        for (String p : path) {
+            if (p.equals(back)) in = true;
+            if (in) cycle.add(p);
+        }
+        cycle.add(back);
+        return cycle;
     }
 
     public long pageBytes() { return pageBytes; }

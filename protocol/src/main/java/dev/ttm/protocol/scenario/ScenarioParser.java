@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Parser and static checker of scenario files (SCENARIOS.md). {@link #parse} never throws: every problem,
  * including an unexpected internal one, becomes a {@link Ast.ScriptError} ({@code FILE:LINE:COLUMN: message},
- * 1-based, at the offending token). At most {@value Syntax#MAX_ERRORS} errors are reported per file.
+ * 1-based, at the offending token); an internal one is also kept as {@link ParseResult#internalError}. At most
+ * {@value Syntax#MAX_ERRORS} errors are reported per file.
  */
 public final class ScenarioParser {
     private final String file;
@@ -17,6 +18,7 @@ public final class ScenarioParser {
     private Setup setup;
     private BodyParser bodyParser;
     private Ast.Pos current;
+    private Throwable internalError;
 
     private ScenarioParser(String file) {
         this.file = file;
@@ -31,7 +33,7 @@ public final class ScenarioParser {
         try {
             return p.run(content == null ? new byte[0] : content);
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-            return new ParseResult(null, List.of(internal(p.current, e)));
+            return new ParseResult(null, List.of(p.internal(p.current, e)), e);
         }
     }
 
@@ -52,7 +54,7 @@ public final class ScenarioParser {
         errors.sort(Comparator.comparingInt((Ast.ScriptError e) -> e.pos().line())
                 .thenComparingInt(e -> e.pos().column()));
         if (!errors.isEmpty()) {
-            return new ParseResult(null, errors.subList(0, Math.min(errors.size(), Syntax.MAX_ERRORS)));
+            return new ParseResult(null, errors.subList(0, Math.min(errors.size(), Syntax.MAX_ERRORS)), internalError);
         }
         Ast.Scenario s = new Ast.Scenario(file, setup.device(), setup.regions(), setup.injections(), List.copyOf(body));
         return new ParseResult(s, List.of());
@@ -116,7 +118,10 @@ public final class ScenarioParser {
                 + (caseOnly ? " (keywords are lower case)" : ""));
     }
 
-    private static Ast.ScriptError internal(Ast.Pos pos, Throwable e) {
+    private Ast.ScriptError internal(Ast.Pos pos, Throwable e) {
+        if (internalError == null) {
+            internalError = e;
+        }
         return new Ast.ScriptError(pos, "internal error while parsing: " + e.getClass().getSimpleName());
     }
 }

@@ -25,6 +25,8 @@ final class SetupParser {
     private static final Set<String> REGION_KEYS = Set.of("size", "visible", "cpu-visible", "evict-to");
     private static final Set<String> ALLOC_KINDS = Set.of("nospace", "busy");
     private static final Set<String> IO_RESERVE_ERRORS = Set.of("EBUSY", "ENOSPC", "EIO");
+    /** Region names shown in a cycle message before it is shortened. */
+    private static final int MAX_CYCLE_SHOWN = 10;
     private static final Set<String> FAULT_NOTIFY_ERRORS = Set.of("EBUSY", "ERESTARTSYS", "EIO");
 
     private record RawRegion(Ast.Pos pos, Token name, Attrs attrs) {}
@@ -60,8 +62,18 @@ final class SetupParser {
         Attrs a = Attrs.read(t.subList(1, t.size()), Set.of("page", "driver", "aperture"), Set.of());
         long page = a.has("page") ? pageSize(a) : DEFAULT_PAGE;
         String driver = a.has("driver") ? driver(a) : "simple";
-        Long aperture = a.has("aperture") ? a.size("aperture").bytes(page, false) : null;
+        Long aperture = a.has("aperture") ? aperture(a, page, driver) : null;
         device = new Ast.DeviceDecl(page, driver, aperture);
+    }
+
+    /** Only io-lru has an IO aperture: under the other drivers the size would be silently ignored. */
+    private static long aperture(Attrs a, long page, String driver) {
+        long bytes = a.size("aperture").bytes(page, false);
+        if (!driver.equals("io-lru")) {
+            throw Syntax.fail(a.valuePos("aperture"), "aperture applies only to driver=io-lru (the driver is "
+                    + driver + ")");
+        }
+        return bytes;
     }
 
     private static long pageSize(Attrs a) {
@@ -290,15 +302,29 @@ final class SetupParser {
     /** Adds each region's edges in declaration order; the region whose edges close a cycle is reported. */
     private void checkCycles(Map<String, Ast.RegionDecl> byName, Consumer<ParseFailure> errors) {
         Map<String, List<String>> edges = new HashMap<>();
+        Set<String> targeted = new HashSet<>();
         for (Ast.RegionDecl d : byName.values()) {
             edges.put(d.name(), d.evictTo());
-            List<String> cycle = findCycle(d.name(), edges);
+            // A new cycle must enter d by an earlier edge. Skipping the search otherwise keeps a long chain
+            // declared from its end linear instead of quadratic.
+            boolean entered = targeted.contains(d.name());
+            targeted.addAll(d.evictTo());
+            List<String> cycle = entered ? findCycle(d.name(), edges) : null;
             if (cycle != null) {
-                errors.accept(Syntax.fail(cyclePos(d.name()), "eviction targets form a cycle: "
-                        + String.join(" -> ", cycle)));
+                errors.accept(Syntax.fail(cyclePos(d.name()), "eviction targets form a cycle: " + describe(cycle)));
                 edges.put(d.name(), List.of());
             }
         }
+    }
+
+    /** {@code A -> B -> A}; a long cycle shortened, as one through generated regions can be thousands long. */
+    private static String describe(List<String> cycle) {
+        if (cycle.size() <= MAX_CYCLE_SHOWN) {
+            return String.join(" -> ", cycle);
+        }
+        return String.join(" -> ", cycle.subList(0, 4)) + " -> ... -> "
+                + String.join(" -> ", cycle.subList(cycle.size() - 3, cycle.size()))
+                + " (" + (cycle.size() - 1) + " regions)";
     }
 
     private Ast.Pos cyclePos(String name) {

@@ -516,6 +516,15 @@ class ScenarioParserTest {
         }
 
         @Test
+        void apertureOnlyUnderIoLru() {
+            err("device aperture=64KiB\n", 1, 17, "aperture applies only to driver=io-lru (the driver is simple)");
+            err("device driver=simple aperture=64KiB\n", 1, 31, "aperture applies only to driver=io-lru");
+            err("device aperture=64KiB driver=v3-atomic\n", 1, 17,
+                    "aperture applies only to driver=io-lru (the driver is v3-atomic)");
+            ok("device aperture=64KiB driver=io-lru\n");
+        }
+
+        @Test
         void regionRules() {
             err("region TT size=1MiB\nregion TT size=1MiB\n", 2, 8, "region 'TT' declared twice");
             err("region VRAM\n", 1, 1, "missing required attribute 'size'");
