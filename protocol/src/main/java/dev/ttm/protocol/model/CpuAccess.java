@@ -29,8 +29,7 @@ final class CpuAccess {
         t.expectPhase(Phase.HOOK);
         BoState s = t.s;
         if (h.error() != null) {
-            boolean transient_ = "EBUSY".equals(h.error()) || "ERESTARTSYS".equals(h.error());
-            t.finish(transient_ ? Outcome.RETRY : Outcome.SIGBUS, "driver fault hook failed: " + h.error());
+            t.finish(h.error().faultRetries ? Outcome.RETRY : Outcome.SIGBUS, "driver fault hook failed: " + h.error());
         } else if (t.device.region(s.resource.region()).isSystem()) {
             t.setPhase(Phase.POPULATE);
             t.send(new Address.Region(s.resource.region()), new RegionManager.Populate(s.name, s.op.requestId()));
@@ -151,7 +150,7 @@ final class CpuAccess {
     }
 
     /** The driver answered an io_mem_reserve: for the loose v3-atomic kmap, or for the operation in progress. */
-    static void onIoReply(BoStep t, long requestId, String error) {
+    static void onIoReply(BoStep t, long requestId, KernelError error) {
         BoState s = t.s;
         boolean forLoose = s.looseOp != null && s.looseOp.phase() == Phase.IO_RESERVE && s.looseOp.requestId() == requestId
                 && !(s.op != null && s.op.phase() == Phase.IO_RESERVE && s.op.requestId() == requestId);
@@ -162,10 +161,10 @@ final class CpuAccess {
         t.loose = false;
     }
 
-    private static void ioFailed(BoStep t, String error) {
+    private static void ioFailed(BoStep t, KernelError error) {
         String why = "io_mem_reserve failed: " + error;
         if (t.current().cmd() instanceof BufferObject.Fault) t.finish(Outcome.SIGBUS, why);
-        else t.finish("EBUSY".equals(error) ? Outcome.EBUSY : "ENOSPC".equals(error) ? Outcome.ENOMEM : Outcome.EINVAL, why);
+        else t.finish(error.forKmap, why);
     }
 
     /** The IO reservation is held: take the reference and finish the fault or kmap. */

@@ -58,10 +58,10 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     public record IoReserved(long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
-    public record IoFailed(String error, long requestId) implements BufferObject.Inbound {
+    public record IoFailed(KernelError error, long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
-    public record HookDone(String error, long requestId) implements BufferObject.Inbound {
+    public record HookDone(KernelError error, long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
 
@@ -81,7 +81,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             if (onLru) s.lru.add(bo);
         }
     }
-    public record ReserveFailed(String bo, String error) implements IoEvent {
+    public record ReserveFailed(String bo, KernelError error) implements IoEvent {
         @Override public void applyTo(IoState s) { s.failedReserves++; }
     }
     /** {@code outstanding}: whether the BO held a reservation when the driver was called (INV-8). */
@@ -172,10 +172,10 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
         @Override
         public void on(FaultNotify n) {
             int inj = s.injections.next(Injection.Kind.FAULT_NOTIFY);
-            String error = null;
+            KernelError error = null;
             if (inj >= 0) {
                 events.add(new InjectionUsed(inj));
-                error = s.injections.get(inj).errorName();
+                error = s.injections.get(inj).error();
             }
             send(new Address.Bo(n.bo()), new HookDone(error, n.requestId()));
         }
@@ -187,7 +187,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
 
         @Override
         public void on(IoReserve r) {
-            if (walks.admit(r, q -> fail((IoReserve) q, "EBUSY"))) serve(r);
+            if (walks.admit(r, q -> fail((IoReserve) q, KernelError.EBUSY))) serve(r);
         }
 
         @Override
@@ -199,7 +199,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             int inj = s.injections.next(Injection.Kind.IO_RESERVE);
             if (inj >= 0) {
                 events.add(new InjectionUsed(inj));
-                fail(r, s.injections.get(inj).errorName());
+                fail(r, s.injections.get(inj).error());
             } else if (s.aperture == null || r.aperturePages() == 0) {
                 events.add(new ReserveCalled(r.bo(), -1, 0, false));
                 send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
@@ -218,7 +218,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             return true;
         }
 
-        private void fail(IoReserve r, String error) {
+        private void fail(IoReserve r, KernelError error) {
             events.add(new ReserveFailed(r.bo(), error));
             send(new Address.Bo(r.bo()), new IoFailed(error, r.requestId()));
         }
@@ -230,7 +230,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
                 send(new Address.Bo(victim), new BufferObject.IoEvict());
                 return;
             }
-            fail((IoReserve) w.request(), "ENOSPC");
+            fail((IoReserve) w.request(), KernelError.ENOSPC);
             walks.end(new Resume());
         }
 

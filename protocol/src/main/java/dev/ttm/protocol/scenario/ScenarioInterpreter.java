@@ -10,6 +10,7 @@ import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.Injection;
 import dev.ttm.protocol.model.IoManager;
+import dev.ttm.protocol.model.KernelError;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
@@ -79,7 +80,7 @@ final class ScenarioInterpreter {
             case "io-reserve" -> Injection.Kind.IO_RESERVE;
             default -> Injection.Kind.FAULT_NOTIFY;
         };
-        return new Injection(i.target(), kind, i.error(), i.count() == null ? -1 : i.count());
+        return new Injection(i.target(), kind, i.error() == null ? null : KernelError.valueOf(i.error()), i.count() == null ? -1 : i.count());
     }
 
     void run() {

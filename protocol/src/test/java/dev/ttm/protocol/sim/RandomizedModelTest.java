@@ -12,6 +12,7 @@ import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.Injection;
+import dev.ttm.protocol.model.KernelError;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
@@ -200,8 +201,8 @@ class RandomizedModelTest {
                     switch (rnd.nextInt(4)) {
                         case 0 -> injections.add(new Injection(pick(List.of("VRAM", "TT", RegionConfig.SYSTEM)), Injection.Kind.ALLOC_NOSPACE, null, count));
                         case 1 -> injections.add(new Injection(pick(List.of("VRAM", "TT")), Injection.Kind.ALLOC_BUSY, null, count));
-                        case 2 -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, pick(List.of("EBUSY", "ENOSPC", "EIO")), count));
-                        default -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, pick(List.of("EBUSY", "ERESTARTSYS", "EIO")), count));
+                        case 2 -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, pick(List.of(KernelError.EBUSY, KernelError.ENOSPC, KernelError.EIO)), count));
+                        default -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, pick(List.of(KernelError.EBUSY, KernelError.ERESTARTSYS, KernelError.EIO)), count));
                     }
                 }
             }
@@ -218,7 +219,7 @@ class RandomizedModelTest {
             }
             if (driver == Driver.IO_LRU) b.append(" aperture=").append(device.aperturePages()).append('p');
             for (Injection i : device.injections())
-                b.append(" inject ").append(i.target()).append(' ').append(i.kind()).append(i.errorName() != null ? "=" + i.errorName() : "")
+                b.append(" inject ").append(i.target()).append(' ').append(i.kind()).append(i.error() != null ? "=" + i.error() : "")
                         .append(" count=").append(i.count());
             return b.toString();
         }
