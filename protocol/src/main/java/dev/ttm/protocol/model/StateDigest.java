@@ -25,6 +25,13 @@ import java.util.SortedSet;
 public final class StateDigest {
     private StateDigest() {}
 
+    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
     /** The SHA-256 (hex) of {@link #render(Object)}. */
     public static String digest(Object state) {
         try {
@@ -204,7 +211,7 @@ public final class StateDigest {
 
     private static void record(StringBuilder b, Record r) {
         b.append(ModelTypes.nameOf(r.getClass())).append('{');
-        RecordComponent[] cs = r.getClass().getRecordComponents();
+        RecordComponent[] cs = COMPONENTS.get(r.getClass());
         for (int i = 0; i < cs.length; i++) {
             if (i > 0) b.append(',');
             b.append(cs[i].getName()).append('=');
@@ -230,7 +237,8 @@ public final class StateDigest {
     private static String sortKey(Object k) {
         if (k instanceof Long || k instanceof Integer) {
             long x = ((Number) k).longValue();
-            return (x < 0 ? "0" : "1") + String.format("%020d", x < 0 ? Long.MAX_VALUE + x + 1 : x);
+            String digits = Long.toString(x < 0 ? Long.MAX_VALUE + x + 1 : x);
+            return (x < 0 ? "0" : "1") + "0".repeat(19 - digits.length()) + digits;
         }
         return value(k);
     }

@@ -2,12 +2,15 @@ package dev.ttm.protocol.model;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The journal's serializer as tests build it: a CBOR {@link ObjectMapper} (as Pekko's jackson-cbor serializer uses)
@@ -32,9 +35,12 @@ public final class ModelJackson {
         return m;
     }
 
+    private static final Map<Class<?>, ObjectWriter> WRITERS = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, ObjectReader> READERS = new ConcurrentHashMap<>();
+
     public static byte[] write(Object value, Class<?> as) {
         try {
-            return CBOR.writerFor(as).writeValueAsBytes(value);
+            return WRITERS.computeIfAbsent(as, CBOR::writerFor).writeValueAsBytes(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -42,7 +48,7 @@ public final class ModelJackson {
 
     public static <T> T read(byte[] bytes, Class<T> as) {
         try {
-            return CBOR.readValue(bytes, as);
+            return READERS.computeIfAbsent(as, CBOR::readerFor).readValue(bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
