@@ -9,13 +9,16 @@ import dev.ttm.protocol.model.Decider;
 import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.ModelJackson;
+import dev.ttm.protocol.model.ModelTypes;
 import dev.ttm.protocol.model.StateDigest;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,12 +91,14 @@ class ReplayTest {
 
     @Test
     void foldingEachEntitysJournalRebuildsItsLiveState() {
+        Set<String> seen = new TreeSet<>();
         forEachRun("fold", w -> {
             Journal journal = new Journal();
             w.sim.addListener(journal);
             w.run();
             Map<Address, Simulator.Slot<?, ?, ?>> all = new LinkedHashMap<>(journal.slots);
             for (Simulator.Slot<?, ?, ?> s : w.sim.entities()) all.putIfAbsent(s.address(), s);
+            journal.events.values().forEach(l -> l.forEach(e -> seen.add(ModelTypes.nameOf(e.getClass()))));
             for (Simulator.Slot<?, ?, ?> slot : all.values()) {
                 List<Event> written = journal.events.getOrDefault(slot.address(), List.of());
                 List<Event> read = new ArrayList<>(written.size());
@@ -120,6 +125,11 @@ class ReplayTest {
             }
             return null;
         });
+        Set<String> unseen = new TreeSet<>();
+        ModelTypes.all().forEach((name, type) -> {
+            if (Event.class.isAssignableFrom(type) && !seen.contains(name)) unseen.add(name);
+        });
+        System.out.println("ReplayTest.fold: event types no run went through: " + unseen);
     }
 
     @SuppressWarnings("unchecked")

@@ -191,7 +191,7 @@ final class ReplayWorkload {
         } else if (w < 82) {
             by = null;
             m = new BufferObject.Signal(id, client(null));
-        } else if (w < 84) {
+        } else if (w < 84 && rnd.nextInt(3) == 0) {
             by = ownerOrNull();
             m = new BufferObject.Destroy(by, id, client(by));
         } else if (w < 94) {
@@ -228,10 +228,27 @@ final class ReplayWorkload {
             int batch = 1 + rnd.nextInt(6);
             for (int i = 0; i < batch; i++, issued++) randomOp();
             if (!steps(rnd.nextInt(4) == 0 ? rnd.nextInt(30) : MAX_STEPS)) return;
+            if (rnd.nextInt(3) == 0) release();
         }
         // Signal every fence, so that delayed destroys complete, and settle.
         for (String b : bos) sim.submit(client(null), new Address.Bo(b), new BufferObject.Signal(sim.newRequestId(), client(null)));
         steps(MAX_STEPS);
+    }
+
+    /**
+     * Clients finishing their work: each owner that holds a BO explicitly drops its kmaps of it and unreserves it,
+     * mostly, so that queued requests run (and deadlocks the workload made dissolve) instead of staying parked.
+     */
+    private void release() {
+        for (String b : bos) {
+            BoState s = sim.bo(b);
+            if (s == null) continue;
+            BufferObject.Holder h = s.holder();
+            if (h == null || h.kind() != BufferObject.HolderKind.EXPLICIT || h.owner().contains(":") || rnd.nextInt(4) == 0) continue;
+            for (int i = 0; i < s.kmapsOf(h.owner()); i++)
+                sim.submit(client(h.owner()), new Address.Bo(b), new BufferObject.Kunmap(h.owner(), sim.newRequestId(), client(h.owner())));
+            sim.submit(client(h.owner()), new Address.Bo(b), new BufferObject.Unreserve(h.owner(), sim.newRequestId(), client(h.owner())));
+        }
     }
 
     /** Delivers up to {@code n} messages; false when the model threw. */
