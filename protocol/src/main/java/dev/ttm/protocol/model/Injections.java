@@ -33,6 +33,16 @@ public final class Injections {
         return armed.get(index);
     }
 
+    /** The armed injections, in order (read-only; for {@link StateDigest}). */
+    List<Injection> armed() {
+        return java.util.Collections.unmodifiableList(armed);
+    }
+
+    /** How often each armed injection has fired, by index (read-only; for {@link StateDigest}). */
+    List<Integer> used() {
+        return java.util.Collections.unmodifiableList(used);
+    }
+
     void consume(int index) {
         used.set(index, used.get(index) + 1);
     }

@@ -1,5 +1,7 @@
 package dev.ttm.protocol.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import java.util.List;
 
 /** An ordered list of places, most preferred first. The empty placement purges the BO. */
@@ -14,6 +16,8 @@ public record Placement(List<Place> places) {
         return new Placement(List.of(places));
     }
 
+    /** Not a property: a serializer must not journal it (it is derived from {@code places}). */
+    @JsonIgnore
     public boolean isNone() {
         return places.isEmpty();
     }

@@ -1,0 +1,253 @@
+package dev.ttm.protocol.model;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+
+/**
+ * A canonical digest of an entity's state: a stable text rendering of every field (one {@code name=value} line per
+ * field of the state class, in declaration order; collections in their order, maps sorted by key, records by their
+ * components, strings quoted) hashed with SHA-256. Two states with equal digests are equal as far as any decision can
+ * tell; replay compares the digest of a folded state with the live one's. The rendering never relies on
+ * {@code toString} (several records abbreviate theirs): a value of a type it does not know is refused.
+ */
+public final class StateDigest {
+    private StateDigest() {}
+
+    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
+    /** The SHA-256 (hex) of {@link #render(Object)}. */
+    public static String digest(Object state) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(render(state).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The canonical text of a {@link BoState}, {@link RegionState}, {@link IoState} or {@link Execbuf.ExecState}. */
+    public static String render(Object state) {
+        if (state instanceof BoState s) return render(s);
+        if (state instanceof RegionState s) return render(s);
+        if (state instanceof IoState s) return render(s);
+        if (state instanceof Execbuf.ExecState s) return render(s);
+        throw new IllegalArgumentException("not an entity state: " + (state == null ? "null" : state.getClass().getName()));
+    }
+
+    public static String render(BoState s) {
+        return new Lines("BoState")
+                .field("name", s.name)
+                .field("created", s.created)
+                .field("sizePages", s.sizePages)
+                .field("priority", s.priority)
+                .field("resource", s.resource)
+                .field("pinCount", s.pinCount)
+                .field("holder", s.holder)
+                .field("waiters", s.waiters)
+                .field("deferred", s.deferred)
+                .field("op", s.op)
+                .field("looseOp", s.looseOp)
+                .field("mapped", s.mapped)
+                .field("kmaps", s.kmaps)
+                .field("ioRefs", s.ioRefs)
+                .field("fences", s.fences)
+                .field("movePending", s.movePending)
+                .field("destroyed", s.destroyed)
+                .field("movedPages", s.movedPages)
+                .field("evictions", s.evictions)
+                .field("warnings", s.warnings)
+                .toString();
+    }
+
+    public static String render(RegionState s) {
+        return new Lines("RegionState")
+                .field("config", s.config)
+                .field("allocator", s.allocator)
+                .field("allocations", s.allocations)
+                .field("startsByBo", s.startsByBo)
+                .field("lru", s.lru)
+                .field("lruPriority", s.lruPriority)
+                .field("walks", s.walks)
+                .field("injections", s.injections)
+                .field("usedPages", s.usedPages)
+                .toString();
+    }
+
+    public static String render(IoState s) {
+        return new Lines("IoState")
+                .field("driver", s.driver)
+                .field("aperture", s.aperture)
+                .field("injections", s.injections)
+                .field("reserved", s.reserved)
+                .field("lru", s.lru)
+                .field("callsPerBo", s.callsPerBo)
+                .field("walks", s.walks)
+                .field("reserveCalls", s.reserveCalls)
+                .field("freeCalls", s.freeCalls)
+                .field("unbalancedFrees", s.unbalancedFrees)
+                .field("failedReserves", s.failedReserves)
+                .toString();
+    }
+
+    public static String render(Execbuf.ExecState s) {
+        return new Lines("ExecState")
+                .field("submit", s.submit)
+                .field("held", s.held)
+                .field("order", s.order)
+                .field("reserving", s.reserving)
+                .field("contended", s.contended)
+                .field("backoffs", s.backoffs)
+                .field("stage", s.stage)
+                .field("index", s.index)
+                .field("awaiting", s.awaiting)
+                .field("outcome", s.outcome)
+                .field("reason", s.reason)
+                .field("afterRelease", s.afterRelease)
+                .toString();
+    }
+
+    /** One line per field. */
+    private static final class Lines {
+        private final StringBuilder b = new StringBuilder();
+
+        Lines(String type) {
+            b.append(type).append('\n');
+        }
+
+        Lines field(String name, Object value) {
+            b.append(name).append('=');
+            value(b, value);
+            b.append('\n');
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return b.toString();
+        }
+    }
+
+    /** The canonical text of one value (package-private for tests). */
+    static String value(Object v) {
+        StringBuilder b = new StringBuilder();
+        value(b, v);
+        return b.toString();
+    }
+
+    private static void value(StringBuilder b, Object v) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof String s) {
+            quote(b, s);
+        } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) {
+            b.append(v);
+        } else if (v instanceof Enum<?> e) {
+            b.append(e.name());
+        } else if (v instanceof Record r) {
+            record(b, r);
+        } else if (v instanceof Map<?, ?> m) {
+            map(b, m);
+        } else if (v instanceof Collection<?> c) {
+            collection(b, c);
+        } else if (v instanceof long[] xs) {
+            b.append('[');
+            for (int i = 0; i < xs.length; i++) b.append(i == 0 ? "" : ",").append(xs[i]);
+            b.append(']');
+        } else if (v instanceof RangeAllocator a) {
+            b.append("RangeAllocator{sizePages=").append(a.sizePages()).append(",freePages=").append(a.freePages()).append(",free=");
+            collection(b, a.freeRanges());
+            b.append('}');
+        } else if (v instanceof Injections i) {
+            b.append("Injections{armed=");
+            collection(b, i.armed());
+            b.append(",used=");
+            collection(b, i.used());
+            b.append('}');
+        } else if (v instanceof EvictionWalk.Host h) {
+            b.append("Host{walk=");
+            value(b, h.walk);
+            b.append(",deferred=");
+            collection(b, h.deferred);
+            b.append('}');
+        } else {
+            throw new IllegalArgumentException("no canonical form for " + v.getClass().getName());
+        }
+    }
+
+    private static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    private static void record(StringBuilder b, Record r) {
+        b.append(ModelTypes.nameOf(r.getClass())).append('{');
+        RecordComponent[] cs = COMPONENTS.get(r.getClass());
+        for (int i = 0; i < cs.length; i++) {
+            if (i > 0) b.append(',');
+            b.append(cs[i].getName()).append('=');
+            try {
+                value(b, cs[i].getAccessor().invoke(r));
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot read " + cs[i], e);
+            }
+        }
+        b.append('}');
+    }
+
+    private static void map(StringBuilder b, Map<?, ?> m) {
+        List<String[]> entries = new ArrayList<>(m.size());
+        for (Map.Entry<?, ?> e : m.entrySet()) entries.add(new String[] {value(e.getKey()), value(e.getValue()), sortKey(e.getKey())});
+        entries.sort(Comparator.comparing((String[] e) -> e[2]));
+        b.append('{');
+        for (int i = 0; i < entries.size(); i++) b.append(i == 0 ? "" : ",").append(entries.get(i)[0]).append('=').append(entries.get(i)[1]);
+        b.append('}');
+    }
+
+    /** Keys sort by their natural order: numbers numerically (zero-padded, sign first), anything else by its text. */
+    private static String sortKey(Object k) {
+        if (k instanceof Long || k instanceof Integer) {
+            long x = ((Number) k).longValue();
+            String digits = Long.toString(x < 0 ? Long.MAX_VALUE + x + 1 : x);
+            return (x < 0 ? "0" : "1") + "0".repeat(19 - digits.length()) + digits;
+        }
+        return value(k);
+    }
+
+    private static void collection(StringBuilder b, Collection<?> c) {
+        List<String> items = new ArrayList<>(c.size());
+        for (Object o : c) items.add(value(o));
+        // An unordered set (none is used today) is rendered sorted, so that its digest does not depend on hashing.
+        if (c instanceof Set<?> && !(c instanceof LinkedHashSet<?>) && !(c instanceof SortedSet<?>)) items.sort(null);
+        b.append('[').append(String.join(",", items)).append(']');
+    }
+}
