@@ -8,6 +8,7 @@ import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.Execbuf;
 import dev.ttm.protocol.model.Injection;
+import dev.ttm.protocol.model.KernelError;
 import dev.ttm.protocol.model.IoManager;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
@@ -85,8 +86,8 @@ final class ReplayWorkload {
         return switch (rnd.nextInt(4)) {
             case 0 -> new Injection(pick("VRAM", "TT", RegionConfig.SYSTEM), Injection.Kind.ALLOC_NOSPACE, null, count);
             case 1 -> new Injection(pick("VRAM", "TT"), Injection.Kind.ALLOC_BUSY, null, count);
-            case 2 -> new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, pick("EBUSY", "ENOSPC", "EIO"), count);
-            default -> new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, pick("EBUSY", "ERESTARTSYS", "EIO"), count);
+            case 2 -> new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, pick(KernelError.EBUSY, KernelError.ENOSPC, KernelError.EIO), count);
+            default -> new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, pick(KernelError.EBUSY, KernelError.ERESTARTSYS, KernelError.EIO), count);
         };
     }
 
