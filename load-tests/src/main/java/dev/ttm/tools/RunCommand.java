@@ -34,6 +34,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where to run the scenarios. Supported: sim (the deterministic simulator; default).")
     String runtime;
 
+    @Option(
+            names = "--full-check",
+            description = "Check every invariant on the whole device after every message (slow: a cross-check of the"
+                    + " incremental checker, which only checks what each message touched).")
+    boolean fullCheck;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
 
@@ -44,6 +50,6 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        return ScenarioRunner.runFiles(files, System.out, System.err);
+        return ScenarioRunner.runFiles(files, System.out, System.err, fullCheck);
     }
 }

@@ -35,7 +35,7 @@ final class ScenarioInterpreter {
     private final String[] lines;
     private final PrintStream out;
     private final Simulator sim;
-    private final InvariantChecker checker = new InvariantChecker();
+    private final InvariantChecker checker;
     private final Address.Client client = new Address.Client("script");
     private final Map<String, Long> handles = new HashMap<>();
     private final List<Violation> unclaimed = new ArrayList<>();
@@ -44,6 +44,12 @@ final class ScenarioInterpreter {
     private Ast.Pos at;
 
     ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out) {
+        this(scenario, source, out, false);
+    }
+
+    /** {@code fullCheck}: the checker evaluates the whole device after every message (ttm run --full-check). */
+    ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out, boolean fullCheck) {
+        this.checker = new InvariantChecker(fullCheck);
         this.scenario = scenario;
         this.lines = source.split("\n", -1);
         this.out = out;
@@ -104,6 +110,7 @@ final class ScenarioInterpreter {
             }
         }
         at = null;
+        checker.checkFull(sim);
         collect();
         Ast.Pos end = new Ast.Pos(scenario.file(), lines.length, 1);
         claimCheck(end);
@@ -229,7 +236,7 @@ final class ScenarioInterpreter {
     /** Evaluates one check; null when it holds (its actual value is added to {@code seen}). */
     private String check(Ast.Check c, List<String> seen) {
         if (c instanceof Ast.InvariantsOkCheck) {
-            checker.checkNow(sim);
+            checker.checkFull(sim);
             collect();
             if (unclaimed.isEmpty()) {
                 seen.add("invariants ok");
@@ -240,7 +247,7 @@ final class ScenarioInterpreter {
             return "invariants violated: " + all;
         }
         if (c instanceof Ast.ViolationCheck v) {
-            checker.checkNow(sim);
+            checker.checkFull(sim);
             collect();
             List<Violation> mine = new ArrayList<>();
             for (Violation x : unclaimed) if (x.invariant().equals(v.invariant())) mine.add(x);

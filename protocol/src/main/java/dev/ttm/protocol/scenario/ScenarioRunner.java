@@ -31,6 +31,11 @@ public final class ScenarioRunner {
 
     /** Exit status: 0 all expectations held, 1 one failed, 2 script error, 3 internal error. */
     public static int runFiles(List<Path> files, PrintStream out, PrintStream err) {
+        return runFiles(files, out, err, false);
+    }
+
+    /** As {@link #runFiles(List, PrintStream, PrintStream)}; {@code fullCheck}: check the whole device after every message. */
+    public static int runFiles(List<Path> files, PrintStream out, PrintStream err, boolean fullCheck) {
         List<Ast.Scenario> scenarios = new ArrayList<>();
         List<String> sources = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -54,7 +59,7 @@ public final class ScenarioRunner {
             err.println("ttm run: " + errors.size() + " script error(s); nothing was run");
             return EXIT_SCRIPT_ERROR;
         }
-        Result total = runAll(scenarios, sources, out, err);
+        Result total = runAll(scenarios, sources, out, err, fullCheck);
         out.println(total.passed() + " passed, " + total.failed() + " failed");
         return total.exitStatus();
     }
@@ -67,15 +72,15 @@ public final class ScenarioRunner {
             for (Ast.ScriptError e : pr.errors()) errors.add(e.toString());
             return new Result(0, 0, errors, null);
         }
-        return runAll(List.of(pr.scenario()), List.of(text), out, out);
+        return runAll(List.of(pr.scenario()), List.of(text), out, out, false);
     }
 
-    private static Result runAll(List<Ast.Scenario> scenarios, List<String> sources, PrintStream out, PrintStream err) {
+    private static Result runAll(List<Ast.Scenario> scenarios, List<String> sources, PrintStream out, PrintStream err, boolean fullCheck) {
         int passed = 0;
         int failed = 0;
         String internal = null;
         for (int i = 0; i < scenarios.size(); i++) {
-            ScenarioInterpreter run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out);
+            ScenarioInterpreter run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out, fullCheck);
             try {
                 run.run();
             } catch (RuntimeException | AssertionError e) {
