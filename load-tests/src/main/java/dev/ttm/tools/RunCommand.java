@@ -47,6 +47,12 @@ public final class RunCommand implements Callable<Integer> {
     @ParentCommand
     TtmCommand parent;
 
+    @Option(
+            names = "--full-check",
+            description = "Check every invariant on the whole device after every message (slow: a cross-check of the"
+                    + " incremental checker, which only checks what each message touched).")
+    boolean fullCheck;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
 
@@ -61,6 +67,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        return ScenarioRunner.runFiles(files, out, err, debug || (parent != null && parent.debug));
+        return ScenarioRunner.runFiles(files, out, err,
+                new ScenarioRunner.Options(debug || (parent != null && parent.debug), fullCheck));
     }
 }

@@ -3,10 +3,11 @@ package dev.ttm.protocol.invariants;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
-import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.IoManager;
 import dev.ttm.protocol.model.IoState;
+import dev.ttm.protocol.model.Message;
+import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.RegionManager;
 import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Resource;
@@ -14,26 +15,74 @@ import dev.ttm.protocol.sim.Envelope;
 import dev.ttm.protocol.sim.SimListener;
 import dev.ttm.protocol.sim.Simulator;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks the 13 invariants of DESIGN.md §3 after every delivered message. Transition invariants (INV-1, 2, 6,
- * 9, the call half of 8) are checked on each event against the state before it; state invariants against the
- * whole device, with the messages still in flight taken into account (a BO whose Free is on its way is not
- * leaking). Liveness (INV-12) is judged at quiescence. A state violation is reported when it appears, not
- * again while it persists.
+ * Checks the 13 invariants of DESIGN.md §3 against a {@link ModelView}, told by a runtime what happens: each event
+ * before it is applied ({@link #beforeApply(ModelView, long, Address, Event)}), each message sent and delivered,
+ * each reply a client gets, and quiescence. It implements {@link SimListener} so the simulator feeds it directly.
+ *
+ * <p>Transition invariants (INV-1, 2, 6, 9, the call half of 8) are checked on each event against the state
+ * before it. State invariants are checked incrementally after each delivered message: only for the BOs the message
+ * touched (whose state changed, that a region or IO event named, or whose neighbouring allocation changed), the
+ * regions' page sums (kept from Allocated/Freed) and the IO call balance (kept from ReserveCalled/FreeCalled).
+ * Messages in flight are taken into account through per-BO counts of the Free, Granted and LruUpdate messages on
+ * their way (a BO whose Free is on its way is not leaking). Liveness (INV-12) is judged at quiescence, again only
+ * for what was touched since the previous one, the BOs with queued waiters and the regions' walks.
+ * {@link #checkFull} evaluates everything (and {@link #fullEveryMessage} makes the listener do so after every
+ * message); both use the same per-entity checks, so they find the same violations.
+ *
+ * <p>A state violation is reported when it appears, not again while it persists: each check belongs to a subject
+ * (one BO, one region, the IO manager, or a quiescence check), and re-evaluating a subject replaces the violations
+ * it holds active.
  */
 public final class InvariantChecker implements SimListener {
     private final List<Violation> found = new ArrayList<>();
-    private final Set<String> active = new HashSet<>();
-    private final Set<String> activeAtQuiescence = new HashSet<>();
     private int drained;
+    private boolean fullEveryMessage;
+
+    /** Active violation keys (invariant|entities) per subject, and how many subjects hold each key. */
+    private final Map<String, Set<String>> activeBySubject = new HashMap<>();
+    private final Map<String, Integer> activeCount = new HashMap<>();
+
+    // ---- what the runtime told us -------------------------------------------------------------------------------
+    private final Set<String> touched = new LinkedHashSet<>();
+    private final List<Object[]> touchedAllocations = new ArrayList<>(); // {region name, start page}
+    private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
+    private final Set<String> withWaiters = new LinkedHashSet<>();
+    private final Set<Long> pending = new LinkedHashSet<>();
+    private final Map<String, Long> usedByRegion = new HashMap<>();
+    private boolean ioCountsKnown;
+    private long ioReserves;
+    private long ioFrees;
+    private long ioUnbalancedFrees;
+
+    /** Messages in flight the state checks tolerate: Free by region|bo|start and region|bo, Granted by BO, LruUpdate by region|bo. */
+    private final Map<String, Integer> freesInFlight = new HashMap<>();
+    private final Map<String, Integer> freesInFlightByBo = new HashMap<>();
+    private final Map<String, List<Resource>> grantsInFlight = new HashMap<>();
+    private final Map<String, ArrayDeque<Boolean>> lruUpdatesInFlight = new HashMap<>();
+
+    public InvariantChecker() {
+        this(false);
+    }
+
+    /** {@code fullEveryMessage}: the listener runs {@link #checkFull} after every message (slow; a cross-check). */
+    public InvariantChecker(boolean fullEveryMessage) {
+        this.fullEveryMessage = fullEveryMessage;
+    }
+
+    public boolean fullEveryMessage() {
+        return fullEveryMessage;
+    }
 
     public List<Violation> all() {
         return List.copyOf(found);
@@ -46,12 +95,97 @@ public final class InvariantChecker implements SimListener {
         return out;
     }
 
-    // ---- transitions -----------------------------------------------------------------------------------
+    private void report(String inv, String entities, long step, String detail) {
+        found.add(new Violation(inv, entities, step, detail));
+    }
+
+    // ---- the SimListener adapter ---------------------------------------------------------------------------------
+    @Override
+    public void onSent(Simulator sim, Envelope sent) {
+        onSent(sent.from(), sent.to(), sent.message());
+    }
+
     @Override
     public void beforeApply(Simulator sim, Address entity, Event event) {
-        long step = sim.delivered();
+        beforeApply(sim, sim.delivered(), entity, event);
+    }
+
+    @Override
+    public void afterDelivery(Simulator sim, Envelope delivered) {
+        onDelivered(delivered.to(), delivered.message());
+        if (fullEveryMessage) checkFull(sim, sim.delivered(), sim.idle());
+        else checkIncremental(sim, sim.delivered(), sim.idle());
+    }
+
+    @Override
+    public void onClientReply(Simulator sim, long requestId, boolean duplicate) {
+        onClientReply(sim.delivered(), requestId, duplicate);
+    }
+
+    @Override
+    public void onCorrupted(Simulator sim, Address entity, Event event) {
+        touch(sim, entity, event);
+    }
+
+    /** Evaluates every invariant on the simulator's whole device now (quiescence ones if it is idle). */
+    public void checkFull(Simulator sim) {
+        checkFull(sim, sim.delivered(), sim.idle());
+    }
+
+    /** Evaluates what changed since the last check (quiescence ones if the simulator is idle). */
+    public void checkIncremental(Simulator sim) {
+        checkIncremental(sim, sim.delivered(), sim.idle());
+    }
+
+    // ---- the runtime-independent interface -------------------------------------------------------------------------
+    /** A message was sent: a client request becomes pending; a Free, Granted or LruUpdate is now in flight. */
+    public void onSent(Address from, Address to, Message m) {
+        if (from instanceof Address.Client && !(to instanceof Address.Client) && m.requestId() >= 0) pending.add(m.requestId());
+        inFlight(to, m, +1);
+    }
+
+    /** A message was delivered and its decision applied; call {@link #checkIncremental} after it. */
+    public void onDelivered(Address to, Message m) {
+        inFlight(to, m, -1);
+    }
+
+    /** A client got the reply to {@code requestId}; {@code duplicate} when it had been answered before. */
+    public void onClientReply(long step, long requestId, boolean duplicate) {
+        if (duplicate) report(Invariant.LIVENESS, "request " + requestId, step, "request " + requestId + " answered twice");
+        else pending.remove(requestId);
+    }
+
+    private void inFlight(Address to, Message m, int delta) {
+        if (m instanceof RegionManager.Free f && to instanceof Address.Region r) {
+            add(freesInFlight, r.name() + "|" + f.bo() + "|" + f.startPage(), delta);
+            add(freesInFlightByBo, r.name() + "|" + f.bo(), delta);
+            touched.add(f.bo());
+        } else if (m instanceof RegionManager.Granted g && to instanceof Address.Bo b) {
+            List<Resource> l = grantsInFlight.computeIfAbsent(b.name(), k -> new ArrayList<>(1));
+            if (delta > 0) l.add(g.resource());
+            else l.remove(g.resource());
+            if (l.isEmpty()) grantsInFlight.remove(b.name());
+            touched.add(b.name());
+        } else if (m instanceof RegionManager.LruUpdate u && to instanceof Address.Region r) {
+            String key = r.name() + "|" + u.bo();
+            ArrayDeque<Boolean> q = lruUpdatesInFlight.computeIfAbsent(key, k -> new ArrayDeque<>(1));
+            if (delta > 0) q.addLast(u.onLru());
+            else q.pollFirst();
+            if (q.isEmpty()) lruUpdatesInFlight.remove(key);
+            touched.add(u.bo());
+        }
+    }
+
+    private static void add(Map<String, Integer> counts, String key, int delta) {
+        int n = counts.getOrDefault(key, 0) + delta;
+        if (n <= 0) counts.remove(key);
+        else counts.put(key, n);
+    }
+
+    /** Checks the transition {@code event} of {@code entity} against the state before it, and notes what it touches. */
+    public void beforeApply(ModelView view, long step, Address entity, Event event) {
         if (entity instanceof Address.Bo b && event instanceof BufferObject.BoEvent e) {
-            BoState bo = sim.bo(b.name());
+            BoState bo = view.bo(b.name());
             String n = "bo " + bo.name();
             if (e.guarded() && (bo.holder() == null || unlocked(e)))
                 report(Invariant.RESERVATION, n, step, event + " while " + bo.name() + " is not reserved by the acting operation");
@@ -67,12 +201,13 @@ public final class InvariantChecker implements SimListener {
             if (event instanceof BufferObject.PinChanged p && p.pinCount() < 0)
                 report(Invariant.PIN_COUNT, n, step, "pinCount would become " + p.pinCount());
         } else if (entity instanceof Address.Io) {
-            IoState io = sim.io();
+            IoState io = view.io();
             if (event instanceof IoManager.FreeCalled f && !f.outstanding())
                 report(Invariant.IO_BALANCE, "bo " + f.bo() + ", io", step, "io_mem_free called for " + f.bo() + " which holds no IO reservation");
             if (event instanceof IoManager.ReserveCalled r && io.isReserved(r.bo()))
                 report(Invariant.IO_BALANCE, "bo " + r.bo() + ", io", step, "io_mem_reserve called again for " + r.bo() + " while it is reserved");
         }
+        touch(view, entity, event);
     }
 
     /** The v3-atomic driver's kmap bookkeeping, done outside the BO reservation. */
@@ -80,177 +215,299 @@ public final class InvariantChecker implements SimListener {
         return (e instanceof BufferObject.KmapChanged k && k.unlocked()) || (e instanceof BufferObject.IoRefsChanged i && i.unlocked());
     }
 
-    @Override
-    public void onClientReply(Simulator sim, long requestId, boolean duplicate) {
-        if (duplicate) report(Invariant.LIVENESS, "request " + requestId, sim.delivered(), "request " + requestId + " answered twice");
-    }
-
-    private void report(String inv, String entities, long step, String detail) {
-        found.add(new Violation(inv, entities, step, detail));
-    }
-
-    // ---- state -----------------------------------------------------------------------------------------
-    @Override
-    public void afterDelivery(Simulator sim, Envelope delivered) {
-        checkNow(sim);
-    }
-
-    /** Evaluates every state invariant now; new violations are recorded. */
-    public void checkNow(Simulator sim) {
-        State s = new State(sim);
-        s.run();
-        active.retainAll(s.seen);
-        if (sim.idle()) activeAtQuiescence.retainAll(s.seenAtQuiescence);
-    }
-
-    private final class State {
-        final Simulator sim;
-        final DeviceConfig device;
-        final long step;
-        final Set<String> seen = new HashSet<>();
-        final Set<String> seenAtQuiescence = new HashSet<>();
-        boolean quiescentPhase;
-        final Set<String> frees = new HashSet<>();
-        final Map<String, Resource> grants = new HashMap<>();
-        final Map<String, Boolean> lruUpdates = new HashMap<>();
-
-        State(Simulator sim) {
-            this.sim = sim;
-            this.device = sim.device();
-            this.step = sim.delivered();
-            List<Envelope> inFlight = new ArrayList<>(sim.inFlightMessages());
-            inFlight.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-            for (Envelope e : inFlight) {
-                if (e.message() instanceof RegionManager.Free f) frees.add(((Address.Region) e.to()).name() + "|" + f.bo() + "|" + f.startPage());
-                if (e.message() instanceof RegionManager.Granted g && e.to() instanceof Address.Bo b) grants.put(b.name(), g.resource());
-                if (e.message() instanceof RegionManager.LruUpdate u) lruUpdates.put(((Address.Region) e.to()).name() + "|" + u.bo(), u.onLru());
+    /** Notes what {@code event} (not yet applied) changes, and keeps the region sums and IO call counts. */
+    private void touch(ModelView view, Address entity, Event event) {
+        if (entity instanceof Address.Bo b) {
+            touched.add(b.name());
+        } else if (entity instanceof Address.Region r) {
+            if (event instanceof RegionManager.Allocated a) {
+                usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
+                touched.add(a.allocation().bo());
+                touchedAllocations.add(new Object[] {r.name(), a.allocation().startPage()});
+            } else if (event instanceof RegionManager.Freed f) {
+                usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
+                touched.add(f.bo());
+                touchedAllocations.add(new Object[] {r.name(), f.startPage()});
+            } else if (event instanceof RegionManager.LruMoved m) {
+                touched.add(m.bo());
             }
+        } else if (entity instanceof Address.Io) {
+            IoState io = view.io();
+            if (event instanceof IoManager.ReserveCalled rc) {
+                ioCounts(io);
+                ioReserves++;
+                touched.add(rc.bo());
+            } else if (event instanceof IoManager.FreeCalled f) {
+                ioCounts(io);
+                ioFrees++;
+                if (!io.isReserved(f.bo())) ioUnbalancedFrees++;
+                touched.add(f.bo());
+            }
+        }
+    }
+
+    /** The checker's own sum of a region's allocated pages (taken from the region once, then kept from events). */
+    private long used(RegionState r) {
+        Long u = usedByRegion.get(r.name());
+        if (u != null) return u;
+        long sum = 0;
+        for (RegionManager.Allocation a : r.allocations().values()) sum += a.pages();
+        usedByRegion.put(r.name(), sum);
+        return sum;
+    }
+
+    private void ioCounts(IoState io) {
+        if (ioCountsKnown) return;
+        ioCountsKnown = true;
+        ioReserves = io.reserveCalls();
+        ioFrees = io.freeCalls();
+        ioUnbalancedFrees = io.unbalancedFrees();
+    }
+
+    // ---- evaluation ------------------------------------------------------------------------------------------------
+    /**
+     * Evaluates the state invariants for what changed since the previous check; with {@code quiescent} (nothing in
+     * flight) also liveness for what changed since the previous quiescence. Cost: proportional to what changed.
+     */
+    public void checkIncremental(ModelView view, long step, boolean quiescent) {
+        Eval ev = new Eval(view, step, false);
+        for (Object[] ta : touchedAllocations) {
+            RegionState r = view.region((String) ta[0]);
+            if (r == null) continue;
+            long start = (Long) ta[1];
+            RegionManager.Allocation at = r.allocationAt(start);
+            if (at != null) touched.add(at.bo());
+            RegionManager.Allocation after = r.allocationAfter(start);
+            if (after != null) touched.add(after.bo());
+        }
+        touchedAllocations.clear();
+        for (String bo : touched) {
+            ev.bo(bo);
+            noteWaiters(view.bo(bo));
+        }
+        touchedSinceQuiescence.addAll(touched);
+        touched.clear();
+        for (RegionState r : view.regions()) ev.region(r);
+        ev.io();
+        if (quiescent) {
+            for (String bo : touchedSinceQuiescence) ev.quiescentBo(bo);
+            touchedSinceQuiescence.clear();
+            List<BoState> waiting = new ArrayList<>(withWaiters.size());
+            for (String name : withWaiters) waiting.add(view.bo(name));
+            ev.quiescentDevice(waiting);
+        }
+    }
+
+    /**
+     * Evaluates every invariant on the whole device now (liveness too when {@code quiescent}): what
+     * {@code expect invariants ok} and the end of a run use. Cost: proportional to the device.
+     */
+    public void checkFull(ModelView view, long step, boolean quiescent) {
+        Eval ev = new Eval(view, step, true);
+        touchedSinceQuiescence.addAll(touched);
+        touched.clear();
+        touchedAllocations.clear();
+        Set<String> names = new LinkedHashSet<>();
+        for (RegionState r : view.regions()) {
+            for (RegionManager.Allocation a : r.allocations().values()) names.add(a.bo());
+            names.addAll(r.lruOrder());
+        }
+        withWaiters.clear();
+        for (BoState bo : view.bos()) {
+            names.add(bo.name());
+            noteWaiters(bo);
+        }
+        for (String subject : List.copyOf(activeBySubject.keySet()))
+            if (subject.startsWith(BO)) names.add(subject.substring(BO.length()));
+        for (String bo : names) ev.bo(bo);
+        for (RegionState r : view.regions()) ev.region(r);
+        ev.io();
+        if (quiescent) {
+            touchedSinceQuiescence.clear();
+            Set<String> q = new LinkedHashSet<>();
+            for (BoState bo : view.bos()) q.add(bo.name());
+            for (String subject : List.copyOf(activeBySubject.keySet()))
+                if (subject.startsWith(QBO)) q.add(subject.substring(QBO.length()));
+            for (String bo : q) ev.quiescentBo(bo);
+            ev.quiescentDevice(view.bos());
+        }
+    }
+
+    private void noteWaiters(BoState bo) {
+        if (bo == null) return;
+        if (bo.created() && bo.waiterCount() + bo.deferredCount() > 0) withWaiters.add(bo.name());
+        else withWaiters.remove(bo.name());
+    }
+
+    private static final String BO = "bo:";
+    private static final String QBO = "q-bo:";
+
+    /** Replaces the violations {@code subject} holds active with {@code now}; reports those that are new. */
+    private void settle(String subject, Map<String, Violation> now) {
+        Set<String> before = activeBySubject.get(subject);
+        if (before == null && now.isEmpty()) return;
+        for (Map.Entry<String, Violation> e : now.entrySet()) {
+            if (before != null && before.contains(e.getKey())) continue;
+            int n = activeCount.getOrDefault(e.getKey(), 0);
+            if (n == 0) found.add(e.getValue());
+            activeCount.put(e.getKey(), n + 1);
+        }
+        if (before != null)
+            for (String k : before) if (!now.containsKey(k)) add(activeCount, k, -1);
+        if (now.isEmpty()) activeBySubject.remove(subject);
+        else activeBySubject.put(subject, new HashSet<>(now.keySet()));
+    }
+
+    /** One evaluation: per-subject checks against the view, with the messages in flight taken into account. */
+    private final class Eval {
+        final ModelView view;
+        final long step;
+        final boolean full;
+        Map<String, Violation> now;
+
+        Eval(ModelView view, long step, boolean full) {
+            this.view = view;
+            this.step = step;
+            this.full = full;
         }
 
         void violated(String inv, String entities, String detail) {
-            String key = inv + "|" + entities;
-            if (quiescentPhase) {
-                seenAtQuiescence.add(key);
-                if (activeAtQuiescence.add(key)) report(inv, entities, step, detail);
-            } else {
-                seen.add(key);
-                if (active.add(key)) report(inv, entities, step, detail);
-            }
+            now.putIfAbsent(inv + "|" + entities, new Violation(inv, entities, step, detail));
         }
 
-        void run() {
-            for (RegionState r : sim.regions()) {
-                capacity(r);
-                lru(r);
-                allocationsHeld(r);
-            }
-            for (BoState bo : sim.bos()) {
-                if (!bo.created()) continue;
-                bo(bo);
-            }
-            ioBalance(sim.io());
-            if (sim.idle()) {
-                quiescentPhase = true;
-                quiescent();
-            }
-        }
-
-        void capacity(RegionState r) {
-            String n = "region " + r.config().name();
-            long size = r.config().sizePages();
-            long prevEnd = 0;
-            long sum = 0;
-            for (RegionManager.Allocation a : r.allocations().values()) {
-                long end = a.startPage() + a.pages();
-                if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, n + ", bo " + a.bo(), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
-                if (a.startPage() < prevEnd) violated(Invariant.CAPACITY, n + ", bo " + a.bo(), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prevEnd);
-                if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, n + ", bo " + a.bo(), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
-                prevEnd = Math.max(prevEnd, end);
-                sum += a.pages();
-            }
-            if (sum != r.usedPages()) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " pages but allocations sum to " + sum);
-            if (r.usedPages() > size) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " exceeds size " + size);
-            if (r.freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, n, "free " + r.freePages() + " + used " + r.usedPages() + " != size " + size);
-        }
-
-        void lru(RegionState r) {
-            String rn = r.config().name();
-            for (String name : r.lruOrder()) {
-                BoState bo = sim.bo(name);
-                String n = "region " + rn + ", bo " + name;
-                if (bo == null || r.allocationsOf(name).isEmpty()) {
-                    violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " without an allocation there");
-                    continue;
-                }
-                boolean leaving = lruUpdates.get(rn + "|" + name) == Boolean.FALSE || anyFree(rn, name);
-                if (bo.pinCount() > 0 && !leaving) violated(Invariant.LRU, n, "pinned " + name + " is on the LRU of " + rn);
-                Resource g = grants.get(name);
-                boolean arriving = g != null && g.region().equals(rn);
-                if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !arriving)
-                    violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " but resident in " + bo.resource());
-            }
-        }
-
-        boolean anyFree(String region, String bo) {
-            String prefix = region + "|" + bo + "|";
-            for (String f : frees) if (f.startsWith(prefix)) return true;
+        boolean grantArriving(String bo, String region, long startPage) {
+            List<Resource> l = grantsInFlight.get(bo);
+            if (l == null) return false;
+            for (Resource g : l) if (g.region().equals(region) && (startPage < 0 || g.startPage() == startPage)) return true;
             return false;
         }
 
-        void allocationsHeld(RegionState r) {
-            String rn = r.config().name();
-            for (RegionManager.Allocation a : r.allocations().values()) {
-                BoState bo = sim.bo(a.bo());
-                Resource res = bo == null ? null : bo.resource();
-                boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
-                Resource g = grants.get(a.bo());
-                boolean granted = g != null && g.region().equals(rn) && g.startPage() == a.startPage();
-                boolean freeing = frees.contains(rn + "|" + a.bo() + "|" + a.startPage());
-                if (!held && !granted && !freeing)
-                    violated(Invariant.SINGLE_RESIDENCE, "region " + rn + ", bo " + a.bo(), "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
-            }
+        boolean anyFree(String region, String bo) {
+            return freesInFlightByBo.containsKey(region + "|" + bo);
         }
 
-        void bo(BoState bo) {
+        Boolean lastLruUpdate(String region, String bo) {
+            ArrayDeque<Boolean> q = lruUpdatesInFlight.get(region + "|" + bo);
+            return q == null ? null : q.peekLast();
+        }
+
+        /** Everything about one BO: its allocations and LRU entries in every region, and its own state. */
+        void bo(String name) {
+            now = new LinkedHashMap<>();
+            BoState bo = view.bo(name);
+            for (RegionState r : view.regions()) {
+                for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
+                if (r.onLru(name)) lruEntry(r, name, bo);
+            }
+            if (bo != null && bo.created()) boState(bo);
+            settle(BO + name, now);
+        }
+
+        void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
+            String rn = r.config().name();
+            String n = "region " + rn + ", bo " + a.bo();
+            long size = r.config().sizePages();
+            long end = a.startPage() + a.pages();
+            if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, n, "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
+            RegionManager.Allocation prev = r.allocationBefore(a.startPage());
+            if (prev != null && prev.endPage() > a.startPage())
+                violated(Invariant.CAPACITY, n, "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
+            if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, n, "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
+            Resource res = bo == null ? null : bo.resource();
+            boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
+            boolean granted = grantArriving(a.bo(), rn, a.startPage());
+            boolean freeing = freesInFlight.containsKey(rn + "|" + a.bo() + "|" + a.startPage());
+            if (!held && !granted && !freeing)
+                violated(Invariant.SINGLE_RESIDENCE, n, "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
+        }
+
+        void lruEntry(RegionState r, String name, BoState bo) {
+            String rn = r.config().name();
+            String n = "region " + rn + ", bo " + name;
+            if (bo == null || r.allocationsOf(name).isEmpty()) {
+                violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " without an allocation there");
+                return;
+            }
+            boolean leaving = lastLruUpdate(rn, name) == Boolean.FALSE || anyFree(rn, name);
+            if (bo.pinCount() > 0 && !leaving) violated(Invariant.LRU, n, "pinned " + name + " is on the LRU of " + rn);
+            boolean arriving = grantArriving(name, rn, -1);
+            if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !arriving)
+                violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " but resident in " + bo.resource());
+        }
+
+        void boState(BoState bo) {
             String n = "bo " + bo.name();
             Resource res = bo.resource();
             if (bo.pinCount() < 0) violated(Invariant.PIN_COUNT, n, "pinCount " + bo.pinCount());
             if (res != null) {
-                RegionState r = sim.region(res.region());
+                RegionState r = view.region(res.region());
                 RegionManager.Allocation a = r == null ? null : r.allocationAt(res.startPage());
                 if (a == null || !a.bo().equals(bo.name()) || a.pages() != res.pages())
                     violated(Invariant.SINGLE_RESIDENCE, n + ", region " + res.region(), bo.name() + " holds " + res + " but the region has " + a);
                 if (res.startPage() < res.fpfn() || res.endPage() > res.lpfn())
                     violated(Invariant.RANGE, n, res + " outside its place's range " + res.fpfn() + ".." + res.lpfn());
                 boolean evictable = bo.pinCount() == 0;
-                Boolean pendingLru = lruUpdates.get(res.region() + "|" + bo.name());
-                if (r != null && evictable && !r.onLru(bo.name()) && pendingLru != Boolean.TRUE)
+                if (r != null && evictable && !r.onLru(bo.name()) && lastLruUpdate(res.region(), bo.name()) != Boolean.TRUE)
                     violated(Invariant.LRU, n + ", region " + res.region(), "resident, unpinned " + bo.name() + " is on no LRU");
             }
-            if (bo.mapped() || bo.kmapCount() > 0) {
+            boolean kmapped = !bo.kmaps().isEmpty() && bo.kmapCount() > 0;
+            if (bo.mapped() || kmapped) {
                 String what = bo.mapped() ? "user mapping" : bo.kmapCount() + " kmap(s)";
-                if (!device.cpuVisible(res)) violated(Invariant.CPU_VISIBLE, n, what + " of " + res + " which is not entirely CPU-visible");
-                else if (!sim.io().isReserved(bo.name())) violated(Invariant.CPU_VISIBLE, n + ", io", what + " of " + res + " without an IO reservation");
+                if (!view.device().cpuVisible(res)) violated(Invariant.CPU_VISIBLE, n, what + " of " + res + " which is not entirely CPU-visible");
+                else if (!view.io().isReserved(bo.name())) violated(Invariant.CPU_VISIBLE, n + ", io", what + " of " + res + " without an IO reservation");
             }
             if (bo.destroyed()) {
-                if (bo.mapped() || bo.kmapCount() > 0) violated(Invariant.DELETED, n, "destroyed " + bo.name() + " still mapped");
+                if (bo.mapped() || kmapped) violated(Invariant.DELETED, n, "destroyed " + bo.name() + " still mapped");
                 if (res != null && !bo.busy() && bo.holder() == null) violated(Invariant.DELETED, n, "destroyed, idle " + bo.name() + " still holds " + res);
             }
         }
 
-        void ioBalance(IoState io) {
-            long outstanding = io.reserveCalls() - (io.freeCalls() - io.unbalancedFrees());
-            if (outstanding != io.reservedCount())
-                violated(Invariant.IO_BALANCE, "io", "io_mem_reserve " + io.reserveCalls() + " - io_mem_free " + io.freeCalls()
-                        + " (" + io.unbalancedFrees() + " unbalanced) != " + io.reservedCount() + " BOs reserved");
+        /** A region's page accounting: the checker's own sum (or, in a full check, the allocations' sum). */
+        void region(RegionState r) {
+            now = new LinkedHashMap<>();
+            String n = "region " + r.config().name();
+            long size = r.config().sizePages();
+            long sum;
+            if (full) {
+                sum = 0;
+                for (RegionManager.Allocation a : r.allocations().values()) sum += a.pages();
+            } else {
+                sum = used(r);
+            }
+            if (sum != r.usedPages()) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " pages but allocations sum to " + sum);
+            if (r.usedPages() > size) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " exceeds size " + size);
+            if (r.freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, n, "free " + r.freePages() + " + used " + r.usedPages() + " != size " + size);
+            settle("region:" + r.config().name(), now);
         }
 
-        void quiescent() {
-            IoState io = sim.io();
-            Set<Long> parked = new LinkedHashSet<>();
-            for (BoState bo : sim.bos()) {
-                if (!bo.created()) continue;
-                parked.addAll(bo.parkedRequests());
+        /** io_mem_reserve − balanced io_mem_free = BOs reserved (counts kept from events, or the IO state's in a full check). */
+        void io() {
+            now = new LinkedHashMap<>();
+            IoState io = view.io();
+            long reserves;
+            long frees;
+            long unbalanced;
+            if (full || !ioCountsKnown) {
+                reserves = io.reserveCalls();
+                frees = io.freeCalls();
+                unbalanced = io.unbalancedFrees();
+            } else {
+                reserves = ioReserves;
+                frees = ioFrees;
+                unbalanced = ioUnbalancedFrees;
+            }
+            if (reserves - (frees - unbalanced) != io.reservedCount())
+                violated(Invariant.IO_BALANCE, "io", "io_mem_reserve " + reserves + " - io_mem_free " + frees
+                        + " (" + unbalanced + " unbalanced) != " + io.reservedCount() + " BOs reserved");
+            settle("io", now);
+        }
+
+        /** At quiescence, one BO: no operation left running, its IO calls and references balanced. */
+        void quiescentBo(String name) {
+            now = new LinkedHashMap<>();
+            BoState bo = view.bo(name);
+            if (bo != null && bo.created()) {
+                IoState io = view.io();
                 if (bo.op() != null) violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
                 boolean reserved = io.isReserved(bo.name());
                 IoState.Calls calls = io.callsOf(bo.name());
@@ -261,13 +518,26 @@ public final class InvariantChecker implements SimListener {
                     violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + " has " + bo.ioRefs() + " IO reference(s) but the driver "
                             + (reserved ? "holds" : "holds no") + " reservation for it");
             }
-            deadlocks();
-            for (RegionState r : sim.regions())
+            settle(QBO + name, now);
+        }
+
+        /** At quiescence, the device: deadlocks among {@code waiting}, walks left open, requests waiting for nothing. */
+        void quiescentDevice(Iterable<BoState> waiting) {
+            now = new LinkedHashMap<>();
+            deadlocks(waiting);
+            settle("q:deadlock", now);
+            now = new LinkedHashMap<>();
+            for (RegionState r : view.regions())
                 if (r.walk() != null) violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
-            for (long id : sim.pendingRequests()) {
-                if (!parked.contains(id))
-                    violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
+            settle("q:walks", now);
+            now = new LinkedHashMap<>();
+            if (!pending.isEmpty()) {
+                Set<Long> parked = new HashSet<>();
+                for (BoState bo : waiting) if (bo != null && bo.created()) parked.addAll(bo.parkedRequests());
+                for (long id : pending)
+                    if (!parked.contains(id)) violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
             }
+            settle("q:requests", now);
         }
 
         /**
@@ -275,10 +545,10 @@ public final class InvariantChecker implements SimListener {
          * make it impossible, so one is a model bug. (Owners that reserve without tickets can deadlock by their
          * own ABBA ordering; that is the client's doing and not reported here.)
          */
-        void deadlocks() {
-            Map<String, Set<String>> waitsFor = new HashMap<>();
-            for (BoState bo : sim.bos()) {
-                if (!bo.created() || bo.holder() == null || bo.holder().ticket() == null) continue;
+        void deadlocks(Iterable<BoState> bos) {
+            Map<String, Set<String>> waitsFor = new LinkedHashMap<>();
+            for (BoState bo : bos) {
+                if (bo == null || !bo.created() || bo.holder() == null || bo.holder().ticket() == null) continue;
                 for (BufferObject.Reserve w : bo.ticketedWaiters())
                     if (!w.owner().equals(bo.holder().owner())) waitsFor.computeIfAbsent(w.owner(), k -> new LinkedHashSet<>()).add(bo.holder().owner());
             }
@@ -310,6 +580,5 @@ public final class InvariantChecker implements SimListener {
             done.add(at);
             return null;
         }
-
     }
 }

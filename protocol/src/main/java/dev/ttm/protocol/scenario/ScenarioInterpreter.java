@@ -37,7 +37,7 @@ final class ScenarioInterpreter {
     private final String[] lines;
     private final PrintStream out;
     private final Simulator sim;
-    private final InvariantChecker checker = new InvariantChecker();
+    private final InvariantChecker checker;
     private final Address.Client client = new Address.Client("script");
     private final Map<String, Long> handles = new HashMap<>();
     private final List<Violation> unclaimed = new ArrayList<>();
@@ -46,6 +46,12 @@ final class ScenarioInterpreter {
     private Ast.Pos at;
 
     ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out) {
+        this(scenario, source, out, false);
+    }
+
+    /** {@code fullCheck}: the checker evaluates the whole device after every message (ttm run --full-check). */
+    ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out, boolean fullCheck) {
+        this.checker = new InvariantChecker(fullCheck);
         this.scenario = scenario;
         this.lines = source.split("\n", -1);
         this.out = out;
@@ -110,6 +116,7 @@ final class ScenarioInterpreter {
             }
         }
         at = null;
+        checker.checkFull(sim);
         collect();
         Ast.Pos end = new Ast.Pos(scenario.file(), lines.length, 1);
         claimCheck(end);
@@ -244,7 +251,7 @@ final class ScenarioInterpreter {
     /** Evaluates one check; null when it holds (its actual value is added to {@code seen}). */
     private String check(Ast.Check c, List<String> seen) {
         if (c instanceof Ast.InvariantsOkCheck) {
-            checker.checkNow(sim);
+            checker.checkFull(sim);
             collect();
             if (unclaimed.isEmpty()) {
                 seen.add("invariants ok");
@@ -255,7 +262,7 @@ final class ScenarioInterpreter {
             return "invariants violated: " + all;
         }
         if (c instanceof Ast.ViolationCheck v) {
-            checker.checkNow(sim);
+            checker.checkFull(sim);
             collect();
             List<Violation> mine = new ArrayList<>();
             for (Violation x : unclaimed) if (x.invariant().equals(v.invariant())) mine.add(x);

@@ -44,19 +44,27 @@ public final class ScenarioRunner {
 
     /** Exit status: 0 all expectations held, 1 one failed, 2 script error, 3 internal error. */
     public static int runFiles(List<Path> files, PrintStream out, PrintStream err) {
-        return runFiles(files, out, err, false);
+        return runFiles(files, out, err, Options.DEFAULT);
     }
 
     /**
-     * As {@link #runFiles(List, PrintStream, PrintStream)}; an internal error is one line on {@code err}, its
-     * stack trace on {@code err} too when {@code debug}, else in a log file the line names.
+     * How to run: {@code debug} puts an internal error's stack trace on stderr; {@code fullCheck} checks every
+     * invariant on the whole device after every message (a cross-check of the incremental checker; slow).
      */
-    public static int runFiles(List<Path> files, PrintStream out, PrintStream err, boolean debug) {
+    public record Options(boolean debug, boolean fullCheck) {
+        public static final Options DEFAULT = new Options(false, false);
+    }
+
+    /**
+     * As {@link #runFiles(List, PrintStream, PrintStream)} with {@code options}: an internal error is one line on
+     * {@code err}, its stack trace on {@code err} too with {@code debug}, else in a log file the line names.
+     */
+    public static int runFiles(List<Path> files, PrintStream out, PrintStream err, Options options) {
         Loaded loaded = load(files);
         if (!loaded.errors.isEmpty()) {
-            return reportLoadErrors(loaded, err, debug);
+            return reportLoadErrors(loaded, err, options.debug());
         }
-        Result total = runAll(loaded.scenarios, loaded.sources, out, err, debug);
+        Result total = runAll(loaded.scenarios, loaded.sources, out, err, options);
         out.println(total.passed() + " passed, " + total.failed() + " failed");
         return total.exitStatus();
     }
@@ -105,7 +113,7 @@ public final class ScenarioRunner {
             for (Ast.ScriptError e : pr.errors()) errors.add(e.toString());
             return new Result(0, 0, errors, null);
         }
-        return runAll(List.of(pr.scenario()), List.of(sourceText(text)), out, out, true);
+        return runAll(List.of(pr.scenario()), List.of(sourceText(text)), out, out, new Options(true, false));
     }
 
     /**
@@ -117,22 +125,22 @@ public final class ScenarioRunner {
     }
 
     /** Runs parsed scenarios (package-private for tests: a broken scenario stands in for a bug in the model). */
-    static Result runAll(List<Ast.Scenario> scenarios, List<String> sources, PrintStream out,
-                                 PrintStream err, boolean debug) {
+    static Result runAll(List<Ast.Scenario> scenarios, List<String> sources, PrintStream out, PrintStream err,
+                         Options options) {
         int passed = 0;
         int failed = 0;
         String internal = null;
         for (int i = 0; i < scenarios.size(); i++) {
             ScenarioInterpreter run = null;
             try {
-                run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out);
+                run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out, options.fullCheck());
                 run.run();
             } catch (Throwable e) {
                 // Any Throwable, Errors too (StackOverflowError, OutOfMemoryError): a bug in the model must end
                 // as exit 3 and one line, and the other scenarios still run.
                 internal = (run == null ? scenarios.get(i).file() : run.where()) + ": internal error: "
                         + CrashReport.describe(e);
-                String trace = CrashReport.keepStackTrace(e, new PrintWriter(err, true), debug);
+                String trace = CrashReport.keepStackTrace(e, new PrintWriter(err, true), options.debug());
                 err.println(internal + " (a bug in ttm, not in the scenario; " + trace + ")");
             }
             if (run != null) {

@@ -17,4 +17,7 @@ public interface SimListener {
     /** A reply reached a client; {@code duplicate} when that request had been answered before (INV-12). */
     default void onClientReply(Simulator sim, long requestId, boolean duplicate) {}
 
+    /** TEST ONLY: {@link Simulator#corrupt} is about to apply {@code event} to {@code entity} without a decision. */
+    default void onCorrupted(Simulator sim, Address entity, Event event) {}
+
 }

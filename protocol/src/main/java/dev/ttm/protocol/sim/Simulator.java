@@ -222,6 +222,20 @@ public final class Simulator implements ModelView {
         for (Decision.Send s : d.sends()) enqueue(target.address(), s.to(), s.message());
     }
 
+    /**
+     * TEST ONLY: evolves the entity at {@code entity} with {@code event} as if it had decided it, with no message
+     * and no decision behind it, to break an invariant on purpose and show the checker catches it. Listeners are not
+     * given {@link SimListener#beforeApply} (no transition is checked); they get {@link SimListener#onCorrupted} so
+     * that an incremental checker knows what changed. Never call this from a runtime or a scenario.
+     */
+    @SuppressWarnings("unchecked")
+    public void corrupt(Address entity, Event event) {
+        Slot<Object, ?, Event> slot = (Slot<Object, ?, Event>) entities.get(entity);
+        if (slot == null) throw new IllegalArgumentException("no entity at " + entity);
+        for (SimListener l : listeners) l.onCorrupted(this, entity, event);
+        slot.evolve(event);
+    }
+
     private Envelope next() {
         if (random == null) return fifo.pollFirst();
         if (active.isEmpty()) return null;

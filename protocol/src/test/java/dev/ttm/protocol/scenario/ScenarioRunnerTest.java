@@ -206,7 +206,7 @@ class ScenarioRunnerTest {
         }
         Ast.Scenario broken = new Ast.Scenario("broken.ttm", good.device(), regions, good.injections(), good.body());
 
-        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken, good), List.of(text, text), out, err, false);
+        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken, good), List.of(text, text), out, err, ScenarioRunner.Options.DEFAULT);
 
         assertEquals(ScenarioRunner.EXIT_INTERNAL, r.exitStatus());
         assertEquals(1, r.passed(), out());
@@ -230,7 +230,7 @@ class ScenarioRunnerTest {
         Ast.Scenario broken = new Ast.Scenario("broken.ttm", new Ast.DeviceDecl(4096, "no-such-driver", null),
                 good.regions(), good.injections(), good.body());
 
-        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken), List.of(""), out, err, true);
+        ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken), List.of(""), out, err, new ScenarioRunner.Options(true, false));
 
         assertEquals(ScenarioRunner.EXIT_INTERNAL, r.exitStatus());
         List<String> lines = err().lines().toList();

@@ -125,7 +125,7 @@ class DeterminismTest {
             sim.submit(clients[0], new Address.Bo(bo), new BufferObject.Signal(id, clients[0]));
         }
         assertTrue(sim.settle(10_000_000), "the run must quiesce");
-        checker.checkNow(sim);
+        checker.checkFull(sim);
 
         List<String> replies = new ArrayList<>();
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);

@@ -580,7 +580,7 @@ class RandomizedModelTest {
             settle();
             checkViolations();
             cleanup();
-            checker.checkNow(sim);
+            checker.checkFull(sim);
             checkViolations();
             checkReplies();
             for (Op op : ops) {
