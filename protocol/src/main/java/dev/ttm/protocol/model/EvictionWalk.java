@@ -1,7 +1,6 @@
 package dev.ttm.protocol.model;
 
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -17,10 +16,22 @@ public final class EvictionWalk {
 
     private EvictionWalk() {}
 
-    /** A walk in progress: the request it serves, its candidates, the next one, the one asked now. */
-    public record Walk(Message request, List<String> candidates, int next, String victim, boolean skippedBusy) {
-        public Walk {
-            candidates = List.copyOf(candidates);
+    /**
+     * A walk in progress: the request it serves; it visits the LRU entries put before {@code limit}, in walk order;
+     * {@code (priority, seq)} is the position of the last one asked ({@code seq = -1}: none yet), {@code victim} the
+     * one whose answer is awaited.
+     */
+    public record Walk(Message request, long limit, int priority, long seq, String victim, boolean skippedBusy) {
+        static Walk begin(Message request, Lru lru) {
+            return new Walk(request, lru.nextSeq(), 0, -1, null, false);
+        }
+
+        Walk at(Lru.Position p) {
+            return new Walk(request, limit, p.priority(), p.seq(), p.bo(), skippedBusy);
+        }
+
+        Walk answered(boolean busy) {
+            return new Walk(request, limit, priority, seq, null, skippedBusy || busy);
         }
     }
 
@@ -31,33 +42,25 @@ public final class EvictionWalk {
     }
 
     // ---- events, shared by both entities -------------------------------------------------------------------
-    public record Began(Message request, List<String> candidates) implements RegionManager.RegionEvent, IoManager.IoEvent {
-        public Began {
-            candidates = List.copyOf(candidates);
-        }
+    /** A walk began for {@code request}; it will visit the LRU entries put before {@code limit}. */
+    public record Began(Message request, long limit) implements RegionManager.RegionEvent, IoManager.IoEvent {
         @Override public void applyTo(RegionState s) { apply(s.walks); }
         @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) { h.walk = new Walk(request, candidates, 0, null, false); }
+        private void apply(Host h) { h.walk = new Walk(request, limit, 0, -1, null, false); }
     }
 
-    /** The walk asks candidate {@code next - 1}, {@code victim}, to leave. */
-    public record Asked(int next, String victim) implements RegionManager.RegionEvent, IoManager.IoEvent {
+    /** The walk asks {@code victim}, at LRU position {@code (priority, seq)}, to leave. */
+    public record Asked(int priority, long seq, String victim) implements RegionManager.RegionEvent, IoManager.IoEvent {
         @Override public void applyTo(RegionState s) { apply(s.walks); }
         @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) {
-            Walk w = h.walk;
-            h.walk = new Walk(w.request(), w.candidates(), next, victim, w.skippedBusy());
-        }
+        private void apply(Host h) { h.walk = h.walk.at(new Lru.Position(priority, seq, victim)); }
     }
 
     /** The victim answered; {@code busy}: it was skipped because it was busy and the walk must not wait. */
     public record Answered(boolean busy) implements RegionManager.RegionEvent, IoManager.IoEvent {
         @Override public void applyTo(RegionState s) { apply(s.walks); }
         @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) {
-            Walk w = h.walk;
-            h.walk = new Walk(w.request(), w.candidates(), w.next(), null, w.skippedBusy() || busy);
-        }
+        private void apply(Host h) { h.walk = h.walk.answered(busy); }
     }
 
     public record Ended() implements RegionManager.RegionEvent, IoManager.IoEvent {
@@ -112,17 +115,16 @@ public final class EvictionWalk {
         }
 
         /**
-         * Asks the next candidate of {@code w} still on the LRU ({@code eligible}) to leave, recording a walk
-         * that has not begun yet ({@code begin}); returns that victim, or null when none is left.
+         * Asks the next entry of {@code lru} after {@code w}'s position that is {@code eligible} to leave, recording
+         * a walk that has not begun yet ({@code begin}); returns that victim, or null when none is left. It costs
+         * the entries it passes over, never the whole list.
          */
-        String askNext(Walk w, boolean begin, Predicate<String> eligible) {
-            int next = w.next();
-            while (next < w.candidates().size()) {
-                String victim = w.candidates().get(next++);
-                if (!eligible.test(victim)) continue; // pinned or gone since the walk began
-                if (begin) emit.accept(new Began(w.request(), w.candidates()));
-                emit.accept(new Asked(next, victim));
-                return victim;
+        String askNext(Walk w, boolean begin, Lru lru, Predicate<String> eligible) {
+            for (Lru.Position p = lru.after(w.priority(), w.seq(), w.limit()); p != null; p = lru.after(p.priority(), p.seq(), w.limit())) {
+                if (!eligible.test(p.bo())) continue;
+                if (begin) emit.accept(new Began(w.request(), w.limit()));
+                emit.accept(new Asked(p.priority(), p.seq(), p.bo()));
+                return p.bo();
             }
             return null;
         }

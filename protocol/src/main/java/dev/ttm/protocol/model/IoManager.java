@@ -78,7 +78,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             s.count(bo, true);
             if (s.aperture != null && aperturePage >= 0) s.aperture.allocate(aperturePage, pages);
             s.reserved.put(bo, new IoState.Slot(aperturePage, pages));
-            if (onLru) s.lru.add(bo);
+            if (onLru) s.lru.put(bo, 0);
         }
     }
     public record ReserveFailed(String bo, KernelError error) implements IoEvent {
@@ -97,7 +97,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     public record LruTouched(String bo, boolean onLru) implements IoEvent {
         @Override public void applyTo(IoState s) {
             s.lru.remove(bo);
-            if (onLru) s.lru.add(bo);
+            if (onLru) s.lru.put(bo, 0);
         }
     }
     public record InjectionUsed(int index) implements IoEvent {
@@ -204,9 +204,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
                 events.add(new ReserveCalled(r.bo(), -1, 0, false));
                 send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
             } else if (!tryAperture(r)) {
-                List<String> candidates = new ArrayList<>();
-                for (String bo : s.lru) if (!bo.equals(r.bo())) candidates.add(bo);
-                continueWalk(new EvictionWalk.Walk(r, candidates, 0, null, false), true);
+                continueWalk(EvictionWalk.Walk.begin(r, s.lru), true);
             }
         }
 
@@ -225,7 +223,8 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
 
         /** io-lru: evict the least recently used mapping of another BO until the request fits. */
         private void continueWalk(EvictionWalk.Walk w, boolean begin) {
-            String victim = walks.askNext(w, begin, s.lru::contains);
+            String requester = ((IoReserve) w.request()).bo();
+            String victim = walks.askNext(w, begin, s.lru, bo -> !bo.equals(requester));
             if (victim != null) {
                 send(new Address.Bo(victim), new BufferObject.IoEvict());
                 return;
@@ -244,7 +243,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             if (d.evicted() && tryAperture((IoReserve) w.request())) {
                 walks.end(new Resume());
             } else {
-                continueWalk(new EvictionWalk.Walk(w.request(), w.candidates(), w.next(), null, w.skippedBusy()), false);
+                continueWalk(w.answered(false), false);
             }
         }
     }

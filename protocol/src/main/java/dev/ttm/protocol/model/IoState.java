@@ -1,10 +1,8 @@
 package dev.ttm.protocol.model;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +26,7 @@ public final class IoState {
     final RangeAllocator aperture;
     final Injections injections;
     final Map<String, Slot> reserved = new LinkedHashMap<>();
-    final LinkedHashSet<String> lru = new LinkedHashSet<>();
+    final Lru lru = new Lru(1);
     final Map<String, Calls> callsPerBo = new HashMap<>();
     final EvictionWalk.Host walks = new EvictionWalk.Host();
     long reserveCalls;
@@ -50,7 +48,7 @@ public final class IoState {
     public boolean isReserved(String bo) { return reserved.containsKey(bo); }
     public int reservedCount() { return reserved.size(); }
     public Map<String, Slot> reservations() { return Collections.unmodifiableMap(reserved); }
-    public List<String> lruOrder() { return new ArrayList<>(lru); }
+    public List<String> lruOrder() { return lru.order(); }
     public boolean onLru(String bo) { return lru.contains(bo); }
     public RangeAllocator aperture() { return aperture; }
     public EvictionWalk.Walk walk() { return walks.walk; }

@@ -1,7 +1,6 @@
 package dev.ttm.protocol.model;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -113,6 +112,8 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (starts.isEmpty()) {
                 s.startsByBo.remove(bo);
                 s.lruRemove(bo);
+            } else {
+                s.windowLeft(bo);
             }
         }
     }
@@ -216,26 +217,19 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 if (a.pass() == 1 || !config.evicts()) {
                     send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
                 } else {
-                    continueWalk(new EvictionWalk.Walk(a, victimsFor(a), 0, null, false), true, false);
+                    continueWalk(EvictionWalk.Walk.begin(a, s.lruFor(a.lpfn())), true, false);
                 }
             }
         }
 
-        /** Every BO on the LRU, least recently used first, whose pages intersect the requested range. */
-        private List<String> victimsFor(Alloc a) {
-            List<String> candidates = new ArrayList<>();
-            for (LinkedHashSet<String> list : s.lru) {
-                for (String bo : list) {
-                    if (bo.equals(a.bo())) continue; // the BO being validated is never its own victim
-                    if (intersects(bo, a.fpfn(), a.lpfn())) candidates.add(bo);
-                }
-            }
-            return candidates;
+        /** A BO on the LRU can help {@code a} if its pages intersect the range; the requester is never its own victim. */
+        private boolean mayHelp(Message request, String bo) {
+            if (!(request instanceof Alloc a)) return true; // evict-all: every BO on the LRU
+            return !bo.equals(a.bo()) && s.intersects(bo, a.fpfn(), a.lpfn());
         }
 
-        private boolean intersects(String bo, long fpfn, long lpfn) {
-            for (Allocation al : s.allocationsOf(bo)) if (al.startPage() < lpfn && al.endPage() > fpfn) return true;
-            return false;
+        private Lru lruOf(Message request) {
+            return request instanceof Alloc a ? s.lruFor(a.lpfn()) : s.lru;
         }
 
         private boolean tryGrant(Alloc a) {
@@ -254,7 +248,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                         : Reply.of(e.requestId(), Outcome.EBUSY, config.name() + " never evicts"));
                 return;
             }
-            continueWalk(new EvictionWalk.Walk(e, s.lruOrder(), 0, null, false), true, false);
+            continueWalk(EvictionWalk.Walk.begin(e, s.lru), true, false);
         }
 
         /**
@@ -266,7 +260,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 walks.end(new Resume());
                 return;
             }
-            String victim = walks.askNext(w, begin, s::onLru);
+            String victim = walks.askNext(w, begin, lruOf(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null) {
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
                 send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
@@ -295,7 +289,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
             events.add(new EvictionWalk.Answered(v.busy()));
-            continueWalk(new EvictionWalk.Walk(w.request(), w.candidates(), w.next(), null, w.skippedBusy() || v.busy()), false, true);
+            continueWalk(w.answered(v.busy()), false, true);
         }
 
         @Override

@@ -3,7 +3,6 @@ package dev.ttm.protocol.model;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,8 +16,12 @@ public final class RegionState {
     final RangeAllocator allocator;
     final TreeMap<Long, RegionManager.Allocation> allocations = new TreeMap<>();
     final Map<String, List<Long>> startsByBo = new HashMap<>();
-    final List<LinkedHashSet<String>> lru = new ArrayList<>();
-    final Map<String, Integer> lruPriority = new HashMap<>();
+    final Lru lru = new Lru(RegionManager.PRIORITIES);
+    /**
+     * The LRU entries with pages in the CPU-visible window, in the same order: a walk for space in the window
+     * (the fault path's) visits only these instead of passing over every BO outside it.
+     */
+    final Lru windowLru = new Lru(RegionManager.PRIORITIES);
     final EvictionWalk.Host walks = new EvictionWalk.Host();
     final Injections injections;
     long usedPages;
@@ -27,7 +30,6 @@ public final class RegionState {
         this.config = config;
         this.allocator = new RangeAllocator(config.sizePages());
         this.injections = new Injections(injections);
-        for (int i = 0; i < RegionManager.PRIORITIES; i++) lru.add(new LinkedHashSet<>());
     }
 
     public RegionConfig config() { return config; }
@@ -60,18 +62,16 @@ public final class RegionState {
     }
 
     public boolean onLru(String bo) {
-        return lruPriority.containsKey(bo);
+        return lru.contains(bo);
     }
 
     public int lruSize() {
-        return lruPriority.size();
+        return lru.size();
     }
 
     /** LRU order, least recently used first, priority 0's list before 1, 2, 3. */
     public List<String> lruOrder() {
-        List<String> out = new ArrayList<>();
-        for (LinkedHashSet<String> l : lru) out.addAll(l);
-        return out;
+        return lru.order();
     }
 
     /** The BO's allocations here: one, or two while it moves within the region. */
@@ -83,14 +83,35 @@ public final class RegionState {
         return out;
     }
 
+    /** The list a walk for pages in {@code [fpfn, lpfn)} visits: the window's when the range lies in the window. */
+    Lru lruFor(long lpfn) {
+        return lpfn <= config.visiblePages() ? windowLru : lru;
+    }
+
+    /** Whether any of {@code bo}'s allocations here has pages in {@code [fpfn, lpfn)}. */
+    boolean intersects(String bo, long fpfn, long lpfn) {
+        List<Long> starts = startsByBo.get(bo);
+        if (starts == null) return false;
+        for (long s : starts) {
+            RegionManager.Allocation al = allocations.get(s);
+            if (al.startPage() < lpfn && al.endPage() > fpfn) return true;
+        }
+        return false;
+    }
+
     void lruPut(String bo, int priority) {
-        lruRemove(bo);
-        lru.get(priority).add(bo);
-        lruPriority.put(bo, priority);
+        lru.put(bo, priority);
+        if (intersects(bo, 0, config.visiblePages())) windowLru.put(bo, priority);
+        else windowLru.remove(bo);
     }
 
     void lruRemove(String bo) {
-        Integer p = lruPriority.remove(bo);
-        if (p != null) lru.get(p).remove(bo);
+        lru.remove(bo);
+        windowLru.remove(bo);
+    }
+
+    /** After an allocation of {@code bo} is freed: it may have left the window (it keeps its LRU place). */
+    void windowLeft(String bo) {
+        if (windowLru.contains(bo) && !intersects(bo, 0, config.visiblePages())) windowLru.remove(bo);
     }
 }

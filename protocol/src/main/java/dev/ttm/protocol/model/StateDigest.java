@@ -83,7 +83,7 @@ public final class StateDigest {
                 .field("allocations", s.allocations)
                 .field("startsByBo", s.startsByBo)
                 .field("lru", s.lru)
-                .field("lruPriority", s.lruPriority)
+                .field("windowLru", s.windowLru)
                 .field("walks", s.walks)
                 .field("injections", s.injections)
                 .field("usedPages", s.usedPages)
@@ -179,6 +179,10 @@ public final class StateDigest {
             collection(b, i.armed());
             b.append(",used=");
             collection(b, i.used());
+            b.append('}');
+        } else if (v instanceof Lru l) {
+            b.append("Lru{nextSeq=").append(l.nextSeq()).append(",entries=");
+            collection(b, l.positions());
             b.append('}');
         } else if (v instanceof EvictionWalk.Host h) {
             b.append("Host{walk=");

@@ -12,7 +12,6 @@ import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.RegionManager;
 import dev.ttm.protocol.model.Reply;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Checker branches that no real run of a correct model reaches: each test fails if its branch is removed. */
@@ -46,7 +45,7 @@ class CheckerBranchesTest {
         InvariantBreakTest.Rig r = new InvariantBreakTest.Rig();
         r.create("A", 4, Place.of("VRAM"));
         RegionManager.Alloc request = new RegionManager.Alloc("B", 4, 0, Place.of("VRAM"), 0, 64, 0, false, false, 77, r.client);
-        r.sim.corrupt(new Address.Region("VRAM"), new EvictionWalk.Began(request, List.of("A")));
+        r.sim.corrupt(new Address.Region("VRAM"), new EvictionWalk.Began(request, 1));
         assertTrue(r.sim.idle());
         r.check();
         assertTrue(caught(r, Invariant.LIVENESS, "region VRAM", "eviction walk never finished"), () -> r.checker.all().toString());
