@@ -49,8 +49,17 @@ public final class InvariantChecker implements SimListener {
     private int drained;
     private boolean fullEveryMessage;
 
+    /** What a group of checks is about: one BO, one region, the IO manager, or a quiescence check. */
+    private record Subject(String kind, String name) {}
+
+    /** A Free on its way: by region, BO and start page. */
+    private record FreeKey(String region, String bo, long startPage) {}
+
+    /** A BO in one region (Frees and LruUpdates on their way). */
+    private record RegionBo(String region, String bo) {}
+
     /** Active violation keys (invariant|entities) per subject, and how many subjects hold each key. */
-    private final Map<String, Set<String>> activeBySubject = new HashMap<>();
+    private final Map<Subject, Set<String>> activeBySubject = new HashMap<>();
     private final Map<String, Integer> activeCount = new HashMap<>();
 
     // ---- what the runtime told us -------------------------------------------------------------------------------
@@ -66,10 +75,10 @@ public final class InvariantChecker implements SimListener {
     private long ioUnbalancedFrees;
 
     /** Messages in flight the state checks tolerate: Free by region|bo|start and region|bo, Granted by BO, LruUpdate by region|bo. */
-    private final Map<String, Integer> freesInFlight = new HashMap<>();
-    private final Map<String, Integer> freesInFlightByBo = new HashMap<>();
+    private final Map<FreeKey, Integer> freesInFlight = new HashMap<>();
+    private final Map<RegionBo, Integer> freesInFlightByBo = new HashMap<>();
     private final Map<String, List<Resource>> grantsInFlight = new HashMap<>();
-    private final Map<String, ArrayDeque<Boolean>> lruUpdatesInFlight = new HashMap<>();
+    private final Map<RegionBo, ArrayDeque<Boolean>> lruUpdatesInFlight = new HashMap<>();
 
     public InvariantChecker() {
         this(false);
@@ -157,8 +166,8 @@ public final class InvariantChecker implements SimListener {
 
     private void inFlight(Address to, Message m, int delta) {
         if (m instanceof RegionManager.Free f && to instanceof Address.Region r) {
-            add(freesInFlight, r.name() + "|" + f.bo() + "|" + f.startPage(), delta);
-            add(freesInFlightByBo, r.name() + "|" + f.bo(), delta);
+            add(freesInFlight, new FreeKey(r.name(), f.bo(), f.startPage()), delta);
+            add(freesInFlightByBo, new RegionBo(r.name(), f.bo()), delta);
             touched.add(f.bo());
         } else if (m instanceof RegionManager.Granted g && to instanceof Address.Bo b) {
             List<Resource> l = grantsInFlight.computeIfAbsent(b.name(), k -> new ArrayList<>(1));
@@ -167,7 +176,7 @@ public final class InvariantChecker implements SimListener {
             if (l.isEmpty()) grantsInFlight.remove(b.name());
             touched.add(b.name());
         } else if (m instanceof RegionManager.LruUpdate u && to instanceof Address.Region r) {
-            String key = r.name() + "|" + u.bo();
+            RegionBo key = new RegionBo(r.name(), u.bo());
             ArrayDeque<Boolean> q = lruUpdatesInFlight.computeIfAbsent(key, k -> new ArrayDeque<>(1));
             if (delta > 0) q.addLast(u.onLru());
             else q.pollFirst();
@@ -176,7 +185,7 @@ public final class InvariantChecker implements SimListener {
         }
     }
 
-    private static void add(Map<String, Integer> counts, String key, int delta) {
+    private static <K> void add(Map<K, Integer> counts, K key, int delta) {
         int n = counts.getOrDefault(key, 0) + delta;
         if (n <= 0) counts.remove(key);
         else counts.put(key, n);
@@ -186,20 +195,19 @@ public final class InvariantChecker implements SimListener {
     public void beforeApply(ModelView view, long step, Address entity, Event event) {
         if (entity instanceof Address.Bo b && event instanceof BufferObject.BoEvent e) {
             BoState bo = view.bo(b.name());
-            String n = "bo " + bo.name();
             if (e.guarded() && (bo.holder() == null || unlocked(e)))
-                report(Invariant.RESERVATION, n, step, event + " while " + bo.name() + " is not reserved by the acting operation");
+                report(Invariant.RESERVATION, "bo " + bo.name(), step, event + " while " + bo.name() + " is not reserved by the acting operation");
             if (event instanceof BufferObject.Moved m) {
                 if (bo.pinCount() > 0)
-                    report(Invariant.PINNED_STAYS, n, step, "pinned (pinCount " + bo.pinCount() + ") BO moved " + m.from() + " -> " + m.to());
+                    report(Invariant.PINNED_STAYS, "bo " + bo.name(), step, "pinned (pinCount " + bo.pinCount() + ") BO moved " + m.from() + " -> " + m.to());
                 if (bo.mapped() || bo.kmapCount() > 0)
-                    report(Invariant.UNMAP_BEFORE_MOVE, n, step, "moved " + m.from() + " -> " + m.to() + " with "
+                    report(Invariant.UNMAP_BEFORE_MOVE, "bo " + bo.name(), step, "moved " + m.from() + " -> " + m.to() + " with "
                             + (bo.mapped() ? "a user mapping" : bo.kmapCount() + " kmap(s)") + " still in place");
                 if (m.to() != null && bo.ioRefs() > 0)
-                    report(Invariant.FRESH_RESOURCE, n, step, "new resource " + m.to() + " starts with " + bo.ioRefs() + " IO reference(s)");
+                    report(Invariant.FRESH_RESOURCE, "bo " + bo.name(), step, "new resource " + m.to() + " starts with " + bo.ioRefs() + " IO reference(s)");
             }
             if (event instanceof BufferObject.PinChanged p && p.pinCount() < 0)
-                report(Invariant.PIN_COUNT, n, step, "pinCount would become " + p.pinCount());
+                report(Invariant.PIN_COUNT, "bo " + bo.name(), step, "pinCount would become " + p.pinCount());
         } else if (entity instanceof Address.Io) {
             IoState io = view.io();
             if (event instanceof IoManager.FreeCalled f && !f.outstanding())
@@ -317,8 +325,8 @@ public final class InvariantChecker implements SimListener {
             names.add(bo.name());
             noteWaiters(bo);
         }
-        for (String subject : List.copyOf(activeBySubject.keySet()))
-            if (subject.startsWith(BO)) names.add(subject.substring(BO.length()));
+        for (Subject subject : List.copyOf(activeBySubject.keySet()))
+            if (subject.kind().equals(BO)) names.add(subject.name());
         for (String bo : names) ev.bo(bo);
         for (RegionState r : view.regions()) ev.region(r);
         ev.io();
@@ -326,8 +334,8 @@ public final class InvariantChecker implements SimListener {
             touchedSinceQuiescence.clear();
             Set<String> q = new LinkedHashSet<>();
             for (BoState bo : view.bos()) q.add(bo.name());
-            for (String subject : List.copyOf(activeBySubject.keySet()))
-                if (subject.startsWith(QBO)) q.add(subject.substring(QBO.length()));
+            for (Subject subject : List.copyOf(activeBySubject.keySet()))
+                if (subject.kind().equals(QBO)) q.add(subject.name());
             for (String bo : q) ev.quiescentBo(bo);
             ev.quiescentDevice(view.bos());
         }
@@ -339,13 +347,21 @@ public final class InvariantChecker implements SimListener {
         else withWaiters.remove(bo.name());
     }
 
-    private static final String BO = "bo:";
-    private static final String QBO = "q-bo:";
+    private static final String BO = "bo";
+    private static final String QBO = "q-bo";
+    private static final Subject IO_SUBJECT = new Subject("io", "");
+    private static final Subject DEADLOCK_SUBJECT = new Subject("q", "deadlock");
+    private static final Subject WALKS_SUBJECT = new Subject("q", "walks");
+    private static final Subject REQUESTS_SUBJECT = new Subject("q", "requests");
 
-    /** Replaces the violations {@code subject} holds active with {@code now}; reports those that are new. */
-    private void settle(String subject, Map<String, Violation> now) {
+    /**
+     * Replaces the violations {@code subject} holds active with {@code now} (null: none); reports those that are
+     * new. The common case — no violation before or now — allocates nothing.
+     */
+    private void settle(Subject subject, Map<String, Violation> now) {
         Set<String> before = activeBySubject.get(subject);
-        if (before == null && now.isEmpty()) return;
+        if (before == null && now == null) return;
+        if (now == null) now = Map.of();
         for (Map.Entry<String, Violation> e : now.entrySet()) {
             if (before != null && before.contains(e.getKey())) continue;
             int n = activeCount.getOrDefault(e.getKey(), 0);
@@ -372,6 +388,7 @@ public final class InvariantChecker implements SimListener {
         }
 
         void violated(String inv, String entities, String detail) {
+            if (now == null) now = new LinkedHashMap<>();
             now.putIfAbsent(inv + "|" + entities, new Violation(inv, entities, step, detail));
         }
 
@@ -383,89 +400,90 @@ public final class InvariantChecker implements SimListener {
         }
 
         boolean anyFree(String region, String bo) {
-            return freesInFlightByBo.containsKey(region + "|" + bo);
+            return freesInFlightByBo.containsKey(new RegionBo(region, bo));
         }
 
         Boolean lastLruUpdate(String region, String bo) {
-            ArrayDeque<Boolean> q = lruUpdatesInFlight.get(region + "|" + bo);
+            ArrayDeque<Boolean> q = lruUpdatesInFlight.get(new RegionBo(region, bo));
             return q == null ? null : q.peekLast();
         }
 
         /** Everything about one BO: its allocations and LRU entries in every region, and its own state. */
         void bo(String name) {
-            now = new LinkedHashMap<>();
+            now = null;
             BoState bo = view.bo(name);
             for (RegionState r : view.regions()) {
                 for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
                 if (r.onLru(name)) lruEntry(r, name, bo);
             }
             if (bo != null && bo.created()) boState(bo);
-            settle(BO + name, now);
+            settle(new Subject(BO, name), now);
         }
 
         void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
             String rn = r.config().name();
-            String n = "region " + rn + ", bo " + a.bo();
             long size = r.config().sizePages();
             long end = a.startPage() + a.pages();
-            if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, n, "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
+            if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
             RegionManager.Allocation prev = r.allocationBefore(a.startPage());
             if (prev != null && prev.endPage() > a.startPage())
-                violated(Invariant.CAPACITY, n, "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
-            if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, n, "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
+                violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
+            if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
             Resource res = bo == null ? null : bo.resource();
             boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
             boolean granted = grantArriving(a.bo(), rn, a.startPage());
-            boolean freeing = freesInFlight.containsKey(rn + "|" + a.bo() + "|" + a.startPage());
+            boolean freeing = freesInFlight.containsKey(new FreeKey(rn, a.bo(), a.startPage()));
             if (!held && !granted && !freeing)
-                violated(Invariant.SINGLE_RESIDENCE, n, "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
+                violated(Invariant.SINGLE_RESIDENCE, where(rn, a.bo()), "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
         }
 
         void lruEntry(RegionState r, String name, BoState bo) {
             String rn = r.config().name();
-            String n = "region " + rn + ", bo " + name;
             if (bo == null || r.allocationsOf(name).isEmpty()) {
-                violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " without an allocation there");
+                violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " without an allocation there");
                 return;
             }
             boolean leaving = lastLruUpdate(rn, name) == Boolean.FALSE || anyFree(rn, name);
-            if (bo.pinCount() > 0 && !leaving) violated(Invariant.LRU, n, "pinned " + name + " is on the LRU of " + rn);
+            if (bo.pinCount() > 0 && !leaving) violated(Invariant.LRU, where(rn, name), "pinned " + name + " is on the LRU of " + rn);
             boolean arriving = grantArriving(name, rn, -1);
             if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !arriving)
-                violated(Invariant.LRU, n, name + " is on the LRU of " + rn + " but resident in " + bo.resource());
+                violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " but resident in " + bo.resource());
+        }
+
+        /** The entities a violation about {@code bo} in region {@code rn} names (built only when one is found). */
+        private String where(String rn, String bo) {
+            return "region " + rn + ", bo " + bo;
         }
 
         void boState(BoState bo) {
-            String n = "bo " + bo.name();
             Resource res = bo.resource();
-            if (bo.pinCount() < 0) violated(Invariant.PIN_COUNT, n, "pinCount " + bo.pinCount());
+            if (bo.pinCount() < 0) violated(Invariant.PIN_COUNT, "bo " + bo.name(), "pinCount " + bo.pinCount());
             if (res != null) {
                 RegionState r = view.region(res.region());
                 RegionManager.Allocation a = r == null ? null : r.allocationAt(res.startPage());
                 if (a == null || !a.bo().equals(bo.name()) || a.pages() != res.pages())
-                    violated(Invariant.SINGLE_RESIDENCE, n + ", region " + res.region(), bo.name() + " holds " + res + " but the region has " + a);
+                    violated(Invariant.SINGLE_RESIDENCE, "bo " + bo.name() + ", region " + res.region(), bo.name() + " holds " + res + " but the region has " + a);
                 if (res.startPage() < res.fpfn() || res.endPage() > res.lpfn())
-                    violated(Invariant.RANGE, n, res + " outside its place's range " + res.fpfn() + ".." + res.lpfn());
+                    violated(Invariant.RANGE, "bo " + bo.name(), res + " outside its place's range " + res.fpfn() + ".." + res.lpfn());
                 boolean evictable = bo.pinCount() == 0;
                 if (r != null && evictable && !r.onLru(bo.name()) && lastLruUpdate(res.region(), bo.name()) != Boolean.TRUE)
-                    violated(Invariant.LRU, n + ", region " + res.region(), "resident, unpinned " + bo.name() + " is on no LRU");
+                    violated(Invariant.LRU, "bo " + bo.name() + ", region " + res.region(), "resident, unpinned " + bo.name() + " is on no LRU");
             }
             boolean kmapped = !bo.kmaps().isEmpty() && bo.kmapCount() > 0;
             if (bo.mapped() || kmapped) {
                 String what = bo.mapped() ? "user mapping" : bo.kmapCount() + " kmap(s)";
-                if (!view.device().cpuVisible(res)) violated(Invariant.CPU_VISIBLE, n, what + " of " + res + " which is not entirely CPU-visible");
-                else if (!view.io().isReserved(bo.name())) violated(Invariant.CPU_VISIBLE, n + ", io", what + " of " + res + " without an IO reservation");
+                if (!view.device().cpuVisible(res)) violated(Invariant.CPU_VISIBLE, "bo " + bo.name(), what + " of " + res + " which is not entirely CPU-visible");
+                else if (!view.io().isReserved(bo.name())) violated(Invariant.CPU_VISIBLE, "bo " + bo.name() + ", io", what + " of " + res + " without an IO reservation");
             }
             if (bo.destroyed()) {
-                if (bo.mapped() || kmapped) violated(Invariant.DELETED, n, "destroyed " + bo.name() + " still mapped");
-                if (res != null && !bo.busy() && bo.holder() == null) violated(Invariant.DELETED, n, "destroyed, idle " + bo.name() + " still holds " + res);
+                if (bo.mapped() || kmapped) violated(Invariant.DELETED, "bo " + bo.name(), "destroyed " + bo.name() + " still mapped");
+                if (res != null && !bo.busy() && bo.holder() == null) violated(Invariant.DELETED, "bo " + bo.name(), "destroyed, idle " + bo.name() + " still holds " + res);
             }
         }
 
         /** A region's page accounting: the checker's own sum (or, in a full check, the allocations' sum). */
         void region(RegionState r) {
-            now = new LinkedHashMap<>();
-            String n = "region " + r.config().name();
+            now = null;
             long size = r.config().sizePages();
             long sum;
             if (full) {
@@ -474,15 +492,15 @@ public final class InvariantChecker implements SimListener {
             } else {
                 sum = used(r);
             }
-            if (sum != r.usedPages()) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " pages but allocations sum to " + sum);
-            if (r.usedPages() > size) violated(Invariant.CAPACITY, n, "usage " + r.usedPages() + " exceeds size " + size);
-            if (r.freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, n, "free " + r.freePages() + " + used " + r.usedPages() + " != size " + size);
-            settle("region:" + r.config().name(), now);
+            if (sum != r.usedPages()) violated(Invariant.CAPACITY, "region " + r.config().name(), "usage " + r.usedPages() + " pages but allocations sum to " + sum);
+            if (r.usedPages() > size) violated(Invariant.CAPACITY, "region " + r.config().name(), "usage " + r.usedPages() + " exceeds size " + size);
+            if (r.freePages() + r.usedPages() != size) violated(Invariant.CAPACITY, "region " + r.config().name(), "free " + r.freePages() + " + used " + r.usedPages() + " != size " + size);
+            settle(new Subject("region", r.config().name()), now);
         }
 
         /** io_mem_reserve − balanced io_mem_free = BOs reserved (counts kept from events, or the IO state's in a full check). */
         void io() {
-            now = new LinkedHashMap<>();
+            now = null;
             IoState io = view.io();
             long reserves;
             long frees;
@@ -499,12 +517,12 @@ public final class InvariantChecker implements SimListener {
             if (reserves - (frees - unbalanced) != io.reservedCount())
                 violated(Invariant.IO_BALANCE, "io", "io_mem_reserve " + reserves + " - io_mem_free " + frees
                         + " (" + unbalanced + " unbalanced) != " + io.reservedCount() + " BOs reserved");
-            settle("io", now);
+            settle(IO_SUBJECT, now);
         }
 
         /** At quiescence, one BO: no operation left running, its IO calls and references balanced. */
         void quiescentBo(String name) {
-            now = new LinkedHashMap<>();
+            now = null;
             BoState bo = view.bo(name);
             if (bo != null && bo.created()) {
                 IoState io = view.io();
@@ -518,26 +536,26 @@ public final class InvariantChecker implements SimListener {
                     violated(Invariant.IO_BALANCE, "bo " + bo.name() + ", io", bo.name() + " has " + bo.ioRefs() + " IO reference(s) but the driver "
                             + (reserved ? "holds" : "holds no") + " reservation for it");
             }
-            settle(QBO + name, now);
+            settle(new Subject(QBO, name), now);
         }
 
         /** At quiescence, the device: deadlocks among {@code waiting}, walks left open, requests waiting for nothing. */
         void quiescentDevice(Iterable<BoState> waiting) {
-            now = new LinkedHashMap<>();
+            now = null;
             deadlocks(waiting);
-            settle("q:deadlock", now);
-            now = new LinkedHashMap<>();
+            settle(DEADLOCK_SUBJECT, now);
+            now = null;
             for (RegionState r : view.regions())
                 if (r.walk() != null) violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
-            settle("q:walks", now);
-            now = new LinkedHashMap<>();
+            settle(WALKS_SUBJECT, now);
+            now = null;
             if (!pending.isEmpty()) {
                 Set<Long> parked = new HashSet<>();
                 for (BoState bo : waiting) if (bo != null && bo.created()) parked.addAll(bo.parkedRequests());
                 for (long id : pending)
                     if (!parked.contains(id)) violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
             }
-            settle("q:requests", now);
+            settle(REQUESTS_SUBJECT, now);
         }
 
         /**

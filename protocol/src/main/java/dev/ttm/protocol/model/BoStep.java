@@ -18,8 +18,8 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     final DeviceConfig device;
     /** The draft: the BO as it will be after the events decided so far. */
     final BoState s;
-    private final List<BoEvent> events = new ArrayList<>();
-    private final List<Decision.Send> sends = new ArrayList<>();
+    private final List<BoEvent> events = new ArrayList<>(6);
+    private final List<Decision.Send> sends = new ArrayList<>(3);
     /** A reservation or operation ended: queued commands may run once the current handler has returned. */
     private boolean drainPending;
     /** The v3-atomic driver's kmap is running outside the reservation (a property of this decision only). */
