@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks the 13 invariants of DESIGN.md §3 against a {@link ModelView}, told by a runtime what happens: each event
+ * Checks the 13 invariants (docs/semantics.md, "Invariants") against a {@link ModelView}, told by a runtime what happens: each event
  * before it is applied ({@link #beforeApply(ModelView, long, Address, Event)}), each message sent and delivered,
  * each reply a client gets, and quiescence. It implements {@link SimListener} so the simulator feeds it directly.
  *
@@ -39,6 +39,9 @@ import java.util.Set;
  * for what was touched since the previous one, the BOs with queued waiters and the regions' walks.
  * {@link #checkFull} evaluates everything (and {@link #fullEveryMessage} makes the listener do so after every
  * message); both use the same per-entity checks, so they find the same violations.
+ *
+ * <p>The incremental checks rely on having seen every event since the model began: attach the checker before the
+ * first message (or start with {@link #checkFull}).
  *
  * <p>A state violation is reported when it appears, not again while it persists: each check belongs to a subject
  * (one BO, one region, the IO manager, or a quiescence check), and re-evaluating a subject replaces the violations
@@ -67,6 +70,11 @@ public final class InvariantChecker implements SimListener {
     private final List<Object[]> touchedAllocations = new ArrayList<>(); // {region name, start page}
     private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
     private final Set<String> withWaiters = new LinkedHashSet<>();
+    /**
+     * The regions each BO has had an allocation or an LRU entry in (from the events): the only ones an incremental
+     * check of the BO needs to look at.
+     */
+    private final Map<String, Set<String>> regionsOfBo = new HashMap<>();
     private final Set<Long> pending = new LinkedHashSet<>();
     private final Map<String, Long> usedByRegion = new HashMap<>();
     private boolean ioCountsKnown;
@@ -229,6 +237,7 @@ public final class InvariantChecker implements SimListener {
             touched.add(b.name());
         } else if (entity instanceof Address.Region r) {
             if (event instanceof RegionManager.Allocated a) {
+                residesIn(a.allocation().bo(), r.name());
                 usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
                 touched.add(a.allocation().bo());
                 touchedAllocations.add(new Object[] {r.name(), a.allocation().startPage()});
@@ -237,6 +246,7 @@ public final class InvariantChecker implements SimListener {
                 touched.add(f.bo());
                 touchedAllocations.add(new Object[] {r.name(), f.startPage()});
             } else if (event instanceof RegionManager.LruMoved m) {
+                residesIn(m.bo(), r.name());
                 touched.add(m.bo());
             }
         } else if (entity instanceof Address.Io) {
@@ -252,6 +262,10 @@ public final class InvariantChecker implements SimListener {
                 touched.add(f.bo());
             }
         }
+    }
+
+    private void residesIn(String bo, String region) {
+        regionsOfBo.computeIfAbsent(bo, k -> new HashSet<>(4)).add(region);
     }
 
     /** The checker's own sum of a region's allocated pages (taken from the region once, then kept from events). */
@@ -412,7 +426,9 @@ public final class InvariantChecker implements SimListener {
         void bo(String name) {
             now = null;
             BoState bo = view.bo(name);
+            Set<String> where = full ? null : regionsOfBo.getOrDefault(name, Set.of());
             for (RegionState r : view.regions()) {
+                if (where != null && !where.contains(r.name())) continue;
                 for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
                 if (r.onLru(name)) lruEntry(r, name, bo);
             }
