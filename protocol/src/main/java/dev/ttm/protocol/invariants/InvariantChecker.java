@@ -172,25 +172,33 @@ public final class InvariantChecker implements SimListener {
         else pending.remove(requestId);
     }
 
+    /**
+     * Counts a tolerated message in ({@code +1}) or out ({@code -1}). Only its delivery touches the BO: a message
+     * on its way only excuses a state, and the decision that sent it touched the BO already.
+     */
     private void inFlight(Address to, Message m, int delta) {
+        String bo;
         if (m instanceof RegionManager.Free f && to instanceof Address.Region r) {
             add(freesInFlight, new FreeKey(r.name(), f.bo(), f.startPage()), delta);
             add(freesInFlightByBo, new RegionBo(r.name(), f.bo()), delta);
-            touched.add(f.bo());
+            bo = f.bo();
         } else if (m instanceof RegionManager.Granted g && to instanceof Address.Bo b) {
             List<Resource> l = grantsInFlight.computeIfAbsent(b.name(), k -> new ArrayList<>(1));
             if (delta > 0) l.add(g.resource());
             else l.remove(g.resource());
             if (l.isEmpty()) grantsInFlight.remove(b.name());
-            touched.add(b.name());
+            bo = b.name();
         } else if (m instanceof RegionManager.LruUpdate u && to instanceof Address.Region r) {
             RegionBo key = new RegionBo(r.name(), u.bo());
             ArrayDeque<Boolean> q = lruUpdatesInFlight.computeIfAbsent(key, k -> new ArrayDeque<>(1));
             if (delta > 0) q.addLast(u.onLru());
             else q.pollFirst();
             if (q.isEmpty()) lruUpdatesInFlight.remove(key);
-            touched.add(u.bo());
+            bo = u.bo();
+        } else {
+            return;
         }
+        if (delta < 0) touched.add(bo);
     }
 
     private static <K> void add(Map<K, Integer> counts, K key, int delta) {
@@ -455,7 +463,7 @@ public final class InvariantChecker implements SimListener {
 
         void lruEntry(RegionState r, String name, BoState bo) {
             String rn = r.config().name();
-            if (bo == null || r.allocationsOf(name).isEmpty()) {
+            if (bo == null || !r.hasAllocation(name)) {
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " without an allocation there");
                 return;
             }

@@ -78,9 +78,14 @@ public final class RegionState {
     public List<RegionManager.Allocation> allocationsOf(String bo) {
         List<Long> starts = startsByBo.get(bo);
         if (starts == null) return List.of();
+        if (starts.size() == 1) return List.of(allocations.get(starts.get(0)));
         List<RegionManager.Allocation> out = new ArrayList<>(starts.size());
         for (long s : starts) out.add(allocations.get(s));
         return out;
+    }
+
+    public boolean hasAllocation(String bo) {
+        return startsByBo.containsKey(bo);
     }
 
     /** The list a walk for pages in {@code [fpfn, lpfn)} visits: the window's when the range lies in the window. */
