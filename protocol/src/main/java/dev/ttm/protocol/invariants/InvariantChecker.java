@@ -67,7 +67,10 @@ public final class InvariantChecker implements SimListener {
 
     // ---- what the runtime told us -------------------------------------------------------------------------------
     private final Set<String> touched = new LinkedHashSet<>();
-    private final List<Object[]> touchedAllocations = new ArrayList<>(); // {region name, start page}
+    /** An allocation made since the last check: its BO and the next allocation's (whose overlap check it changes). */
+    private record NewAllocation(String region, long startPage) {}
+
+    private final List<NewAllocation> touchedAllocations = new ArrayList<>();
     private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
     private final Set<String> withWaiters = new LinkedHashSet<>();
     /**
@@ -248,11 +251,10 @@ public final class InvariantChecker implements SimListener {
                 residesIn(a.allocation().bo(), r.name());
                 usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
                 touched.add(a.allocation().bo());
-                touchedAllocations.add(new Object[] {r.name(), a.allocation().startPage()});
+                touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage()));
             } else if (event instanceof RegionManager.Freed f) {
                 usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
-                touched.add(f.bo());
-                touchedAllocations.add(new Object[] {r.name(), f.startPage()});
+                touched.add(f.bo()); // a free cannot make the next allocation overlap anything
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
                 touched.add(m.bo());
@@ -301,10 +303,10 @@ public final class InvariantChecker implements SimListener {
      */
     public void checkIncremental(ModelView view, long step, boolean quiescent) {
         Eval ev = new Eval(view, step, false);
-        for (Object[] ta : touchedAllocations) {
-            RegionState r = view.region((String) ta[0]);
+        for (NewAllocation ta : touchedAllocations) {
+            RegionState r = view.region(ta.region());
             if (r == null) continue;
-            long start = (Long) ta[1];
+            long start = ta.startPage();
             RegionManager.Allocation at = r.allocationAt(start);
             if (at != null) touched.add(at.bo());
             RegionManager.Allocation after = r.allocationAfter(start);
@@ -455,9 +457,8 @@ public final class InvariantChecker implements SimListener {
             if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
             Resource res = bo == null ? null : bo.resource();
             boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
-            boolean granted = grantArriving(a.bo(), rn, a.startPage());
-            boolean freeing = freesInFlight.containsKey(new FreeKey(rn, a.bo(), a.startPage()));
-            if (!held && !granted && !freeing)
+            // The tolerances (a grant or a free on its way) are looked up only for what would otherwise be a violation.
+            if (!held && !grantArriving(a.bo(), rn, a.startPage()) && !freesInFlight.containsKey(new FreeKey(rn, a.bo(), a.startPage())))
                 violated(Invariant.SINGLE_RESIDENCE, where(rn, a.bo()), "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
         }
 
@@ -467,10 +468,9 @@ public final class InvariantChecker implements SimListener {
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " without an allocation there");
                 return;
             }
-            boolean leaving = lastLruUpdate(rn, name) == Boolean.FALSE || anyFree(rn, name);
-            if (bo.pinCount() > 0 && !leaving) violated(Invariant.LRU, where(rn, name), "pinned " + name + " is on the LRU of " + rn);
-            boolean arriving = grantArriving(name, rn, -1);
-            if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !arriving)
+            if (bo.pinCount() > 0 && lastLruUpdate(rn, name) != Boolean.FALSE && !anyFree(rn, name)) // not leaving
+                violated(Invariant.LRU, where(rn, name), "pinned " + name + " is on the LRU of " + rn);
+            if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !grantArriving(name, rn, -1))
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " but resident in " + bo.resource());
         }
 
@@ -493,7 +493,7 @@ public final class InvariantChecker implements SimListener {
                 if (r != null && evictable && !r.onLru(bo.name()) && lastLruUpdate(res.region(), bo.name()) != Boolean.TRUE)
                     violated(Invariant.LRU, "bo " + bo.name() + ", region " + res.region(), "resident, unpinned " + bo.name() + " is on no LRU");
             }
-            boolean kmapped = !bo.kmaps().isEmpty() && bo.kmapCount() > 0;
+            boolean kmapped = bo.kmapCount() > 0;
             if (bo.mapped() || kmapped) {
                 String what = bo.mapped() ? "user mapping" : bo.kmapCount() + " kmap(s)";
                 if (!view.device().cpuVisible(res)) violated(Invariant.CPU_VISIBLE, "bo " + bo.name(), what + " of " + res + " which is not entirely CPU-visible");
