@@ -4,8 +4,6 @@ import dev.ttm.protocol.model.BufferObject.BoEvent;
 import dev.ttm.protocol.model.BufferObject.Command;
 import dev.ttm.protocol.model.BufferObject.Running;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One decision of one buffer object in the making. It works on a draft of the state: every event it decides is
@@ -18,8 +16,7 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     final DeviceConfig device;
     /** The draft: the BO as it will be after the events decided so far. */
     final BoState s;
-    private final List<BoEvent> events = new ArrayList<>(6);
-    private final List<Decision.Send> sends = new ArrayList<>(3);
+    private final Outbox<BoEvent> out = new Outbox<>();
     /** A reservation or operation ended: queued commands may run once the current handler has returned. */
     private boolean drainPending;
     /** The v3-atomic driver's kmap is running outside the reservation (a property of this decision only). */
@@ -32,16 +29,16 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     }
 
     Decision<BoEvent> decision() {
-        return new Decision<>(events, sends);
+        return out.decision();
     }
 
     void emit(BoEvent e) {
-        events.add(e);
+        out.emit(e);
         e.applyTo(s);
     }
 
     void send(Address to, Message m) {
-        sends.add(new Decision.Send(to, m));
+        out.send(to, m);
     }
 
     void reply(Command c, Outcome outcome, String reason) {

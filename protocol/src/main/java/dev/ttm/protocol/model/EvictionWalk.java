@@ -80,27 +80,25 @@ public final class EvictionWalk {
 
     // ---- the decisions, for one message of the host ----------------------------------------------------------
     /**
-     * Helps one decision of a host: {@code emit} records an event, {@code send} a message. It reads the host's
+     * Helps one decision of a host, recording into the host's {@code out}. It reads the host's
      * state as it was before the message; the host's own decision never reads back what was emitted.
      */
     static final class Step {
         private final Host host;
         private final Address self;
-        private final Consumer<Event> emit;
-        private final Consumer<Decision.Send> send;
+        private final Outbox<?> out;
 
-        Step(Host host, Address self, Consumer<Event> emit, Consumer<Decision.Send> send) {
+        Step(Host host, Address self, Outbox<?> out) {
             this.host = host;
             this.self = self;
-            this.emit = emit;
-            this.send = send;
+            this.out = out;
         }
 
         /** True when {@code request} may be served now; else it waits (or, past the bound, is refused). */
         boolean admit(Message request, Consumer<Message> refuse) {
             if (host.walk == null && host.deferred.isEmpty()) return true;
             if (host.deferred.size() >= MAX_DEFERRED) refuse.accept(request);
-            else emit.accept(new Deferred(request));
+            else out.emitShared(new Deferred(request));
             return false;
         }
 
@@ -108,10 +106,10 @@ public final class EvictionWalk {
         void resume(Consumer<Message> serve, Message resumeMessage) {
             ArrayDeque<Message> waiting = host.deferred;
             if (host.walk != null || waiting.isEmpty()) return;
-            emit.accept(new Resumed());
+            out.emitShared(new Resumed());
             serve.accept(waiting.peekFirst());
             // If that request began a walk, this arrives while it runs and does nothing; its end asks again.
-            if (waiting.size() > 1) send.accept(new Decision.Send(self, resumeMessage));
+            if (waiting.size() > 1) out.send(self, resumeMessage);
         }
 
         /**
@@ -122,8 +120,8 @@ public final class EvictionWalk {
         String askNext(Walk w, boolean begin, Lru lru, Predicate<String> eligible) {
             for (Lru.Position p = lru.after(w.priority(), w.seq(), w.limit()); p != null; p = lru.after(p.priority(), p.seq(), w.limit())) {
                 if (!eligible.test(p.bo())) continue;
-                if (begin) emit.accept(new Began(w.request(), w.limit()));
-                emit.accept(new Asked(p.priority(), p.seq(), p.bo()));
+                if (begin) out.emitShared(new Began(w.request(), w.limit()));
+                out.emitShared(new Asked(p.priority(), p.seq(), p.bo()));
                 return p.bo();
             }
             return null;
@@ -132,8 +130,8 @@ public final class EvictionWalk {
         /** The walk in progress is over: the next waiting request is served by a message of its own. */
         void end(Message resumeMessage) {
             if (host.walk == null) return; // the walk never began: nothing was recorded
-            emit.accept(new Ended());
-            if (!host.deferred.isEmpty()) send.accept(new Decision.Send(self, resumeMessage));
+            out.emitShared(new Ended());
+            if (!host.deferred.isEmpty()) out.send(self, resumeMessage);
         }
     }
 }

@@ -153,26 +153,25 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
         } else {
             t.onReply((Reply) message);
         }
-        return new Decision<>(t.events, t.sends);
+        return t.out.decision();
     }
 
     /** One decision, on a draft that each decided event is folded into (as a buffer object's decisions are). */
     private final class Step {
         final ExecState s;
-        final List<ExecEvent> events = new ArrayList<>(4);
-        final List<Decision.Send> sends = new ArrayList<>(4);
+        final Outbox<ExecEvent> out = new Outbox<>();
 
         Step(ExecState draft) {
             this.s = draft;
         }
 
         void emit(ExecEvent e) {
-            events.add(e);
+            out.emit(e);
             e.applyTo(s);
         }
 
         void send(String bo, Message m) {
-            sends.add(new Decision.Send(new Address.Bo(bo), m));
+            out.send(new Address.Bo(bo), m);
         }
 
         void onReply(Reply r) {
@@ -273,8 +272,8 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
                 return;
             }
             emit(new StageChanged(Stage.DONE, s.index, 0));
-            sends.add(new Decision.Send(s.submit.replyTo(), Reply.of(s.submit.requestId(), s.outcome,
-                    s.outcome == Outcome.OK ? "execbuf of " + s.order.size() + " BO(s) with " + s.backoffs + " back-off(s)" : s.reason)));
+            out.send(s.submit.replyTo(), Reply.of(s.submit.requestId(), s.outcome,
+                    s.outcome == Outcome.OK ? "execbuf of " + s.order.size() + " BO(s) with " + s.backoffs + " back-off(s)" : s.reason));
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.ttm.protocol.model;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -134,7 +133,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     public Decision<IoEvent> decide(IoState state, Inbound message) {
         Step step = new Step(state);
         message.dispatchTo(step);
-        return new Decision<>(step.events, step.sends);
+        return step.out.decision();
     }
 
     @Override
@@ -146,27 +145,31 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     /** One decision; like a region's, it reads the state before the message and never its own events. */
     private static final class Step implements Handler {
         final IoState s;
-        final List<IoEvent> events = new ArrayList<>(4);
-        final List<Decision.Send> sends = new ArrayList<>(2);
-        final EvictionWalk.Step walks;
+        final Outbox<IoEvent> out = new Outbox<>();
+        private EvictionWalk.Step walks;
 
         Step(IoState s) {
             this.s = s;
-            this.walks = new EvictionWalk.Step(s.walks, Address.IO, e -> events.add((IoEvent) e), sends::add);
         }
 
         void send(Address to, Message m) {
-            sends.add(new Decision.Send(to, m));
+            out.send(to, m);
+        }
+
+        /** The walk's helper, made when a message needs it (most do not). */
+        EvictionWalk.Step walks() {
+            if (walks == null) walks = new EvictionWalk.Step(s.walks, Address.IO, out);
+            return walks;
         }
 
         @Override
         public void on(IoFree f) {
-            events.add(new FreeCalled(f.bo(), s.reserved.containsKey(f.bo())));
+            out.emit(new FreeCalled(f.bo(), s.reserved.containsKey(f.bo())));
         }
 
         @Override
         public void on(IoLruUpdate u) {
-            if (s.reserved.containsKey(u.bo()) && s.aperture != null) events.add(new LruTouched(u.bo(), u.onLru()));
+            if (s.reserved.containsKey(u.bo()) && s.aperture != null) out.emit(new LruTouched(u.bo(), u.onLru()));
         }
 
         @Override
@@ -174,7 +177,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             int inj = s.injections.next(Injection.Kind.FAULT_NOTIFY);
             KernelError error = null;
             if (inj >= 0) {
-                events.add(new InjectionUsed(inj));
+                out.emit(new InjectionUsed(inj));
                 error = s.injections.get(inj).error();
             }
             send(new Address.Bo(n.bo()), new HookDone(error, n.requestId()));
@@ -182,26 +185,26 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
 
         @Override
         public void on(Inject i) {
-            events.add(new InjectionArmed(i.injection()));
+            out.emit(new InjectionArmed(i.injection()));
         }
 
         @Override
         public void on(IoReserve r) {
-            if (walks.admit(r, q -> fail((IoReserve) q, KernelError.EBUSY))) serve(r);
+            if (walks().admit(r, q -> fail((IoReserve) q, KernelError.EBUSY))) serve(r);
         }
 
         @Override
         public void on(Resume r) {
-            walks.resume(q -> serve((IoReserve) q), r);
+            walks().resume(q -> serve((IoReserve) q), r);
         }
 
         private void serve(IoReserve r) {
             int inj = s.injections.next(Injection.Kind.IO_RESERVE);
             if (inj >= 0) {
-                events.add(new InjectionUsed(inj));
+                out.emit(new InjectionUsed(inj));
                 fail(r, s.injections.get(inj).error());
             } else if (s.aperture == null || r.aperturePages() == 0) {
-                events.add(new ReserveCalled(r.bo(), -1, 0, false));
+                out.emit(new ReserveCalled(r.bo(), -1, 0, false));
                 send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
             } else if (!tryAperture(r)) {
                 continueWalk(EvictionWalk.Walk.begin(r, s.lru), true);
@@ -211,26 +214,26 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
         private boolean tryAperture(IoReserve r) {
             long start = s.aperture.findFit(r.aperturePages(), 0, s.aperture.sizePages(), false);
             if (start < 0) return false;
-            events.add(new ReserveCalled(r.bo(), start, r.aperturePages(), !r.pinned()));
+            out.emit(new ReserveCalled(r.bo(), start, r.aperturePages(), !r.pinned()));
             send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
             return true;
         }
 
         private void fail(IoReserve r, KernelError error) {
-            events.add(new ReserveFailed(r.bo(), error));
+            out.emit(new ReserveFailed(r.bo(), error));
             send(new Address.Bo(r.bo()), new IoFailed(error, r.requestId()));
         }
 
         /** io-lru: evict the least recently used mapping of another BO until the request fits. */
         private void continueWalk(EvictionWalk.Walk w, boolean begin) {
             String requester = ((IoReserve) w.request()).bo();
-            String victim = walks.askNext(w, begin, s.lru, bo -> !bo.equals(requester));
+            String victim = walks().askNext(w, begin, s.lru, bo -> !bo.equals(requester));
             if (victim != null) {
                 send(new Address.Bo(victim), new BufferObject.IoEvict());
                 return;
             }
             fail((IoReserve) w.request(), KernelError.ENOSPC);
-            walks.end(new Resume());
+            walks().end(new Resume());
         }
 
         /** The victim's io_mem_free (if it gave its mapping up) arrived before this answer: try again. */
@@ -239,9 +242,9 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             EvictionWalk.Walk w = s.walks.walk;
             if (w == null || !d.bo().equals(w.victim()))
                 throw new IllegalStateException("io: unexpected eviction answer " + d);
-            events.add(new EvictionWalk.Answered(false));
+            out.emit(new EvictionWalk.Answered(false));
             if (d.evicted() && tryAperture((IoReserve) w.request())) {
-                walks.end(new Resume());
+                walks().end(new Resume());
             } else {
                 continueWalk(w.answered(false), false);
             }

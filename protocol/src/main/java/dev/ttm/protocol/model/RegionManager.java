@@ -158,7 +158,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public Decision<RegionEvent> decide(RegionState state, Inbound message) {
         Step step = new Step(state);
         message.dispatchTo(step);
-        return new Decision<>(step.events, step.sends);
+        return step.out.decision();
     }
 
     @Override
@@ -174,22 +174,26 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
      */
     private final class Step implements Handler {
         final RegionState s;
-        final List<RegionEvent> events = new ArrayList<>(4);
-        final List<Decision.Send> sends = new ArrayList<>(2);
-        final EvictionWalk.Step walks;
+        final Outbox<RegionEvent> out = new Outbox<>();
+        private EvictionWalk.Step walks;
 
         Step(RegionState s) {
             this.s = s;
-            this.walks = new EvictionWalk.Step(s.walks, address, e -> events.add((RegionEvent) e), sends::add);
         }
 
         void send(Address to, Message m) {
-            sends.add(new Decision.Send(to, m));
+            out.send(to, m);
         }
 
-        @Override public void on(Alloc a) { if (walks.admit(a, this::refuseQueued)) onAlloc(a); }
-        @Override public void on(EvictAll e) { if (walks.admit(e, this::refuseQueued)) onEvictAll(e); }
-        @Override public void on(Resume r) { walks.resume(this::serve, r); }
+        /** The walk's helper, made when a message needs it (most do not). */
+        EvictionWalk.Step walks() {
+            if (walks == null) walks = new EvictionWalk.Step(s.walks, address, out);
+            return walks;
+        }
+
+        @Override public void on(Alloc a) { if (walks().admit(a, this::refuseQueued)) onAlloc(a); }
+        @Override public void on(EvictAll e) { if (walks().admit(e, this::refuseQueued)) onEvictAll(e); }
+        @Override public void on(Resume r) { walks().resume(this::serve, r); }
 
         private void serve(Message request) {
             if (request instanceof Alloc a) onAlloc(a);
@@ -208,10 +212,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             int nospace = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_NOSPACE);
             int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
-                events.add(new InjectionUsed(busy));
+                out.emit(new InjectionUsed(busy));
                 send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", false, a.requestId()));
             } else if (nospace >= 0) {
-                events.add(new InjectionUsed(nospace));
+                out.emit(new InjectionUsed(nospace));
                 send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", false, a.requestId()));
             } else if (!tryGrant(a)) {
                 if (a.pass() == 1 || !config.evicts()) {
@@ -236,7 +240,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
             if (start < 0) return false;
             Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
-            events.add(new Allocated(al, a.priority(), !a.pinned()));
+            out.emit(new Allocated(al, a.priority(), !a.pinned()));
             send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), a.requestId()));
             return true;
         }
@@ -257,17 +261,17 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
          */
         private void continueWalk(EvictionWalk.Walk w, boolean begin, boolean retry) {
             if (retry && w.request() instanceof Alloc a && tryGrant(a)) {
-                walks.end(new Resume());
+                walks().end(new Resume());
                 return;
             }
-            String victim = walks.askNext(w, begin, lruOf(w.request()), bo -> mayHelp(w.request(), bo));
+            String victim = walks().askNext(w, begin, lruOf(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null) {
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
                 send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
                 return;
             }
             answerExhausted(w);
-            walks.end(new Resume());
+            walks().end(new Resume());
         }
 
         private void answerExhausted(EvictionWalk.Walk w) {
@@ -288,7 +292,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             EvictionWalk.Walk w = s.walks.walk;
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
-            events.add(new EvictionWalk.Answered(v.busy()));
+            out.emit(new EvictionWalk.Answered(v.busy()));
             continueWalk(w.answered(v.busy()), false, true);
         }
 
@@ -297,25 +301,25 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             Allocation al = s.allocations.get(f.startPage());
             if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
                 throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
-            events.add(new Freed(f.bo(), f.startPage(), f.pages()));
+            out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
         }
 
         @Override
         public void on(LruUpdate u) {
-            if (s.startsByBo.containsKey(u.bo())) events.add(new LruMoved(u.bo(), u.priority(), u.onLru()));
+            if (s.startsByBo.containsKey(u.bo())) out.emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
             // else: moved out since, nothing to bump
         }
 
         @Override
         public void on(Populate p) {
             int inj = s.injections.next(Injection.Kind.ALLOC_NOSPACE);
-            if (inj >= 0) events.add(new InjectionUsed(inj));
+            if (inj >= 0) out.emit(new InjectionUsed(inj));
             send(new Address.Bo(p.bo()), new Populated(inj < 0, p.requestId()));
         }
 
         @Override
         public void on(Inject i) {
-            events.add(new InjectionArmed(i.injection()));
+            out.emit(new InjectionArmed(i.injection()));
         }
     }
 }

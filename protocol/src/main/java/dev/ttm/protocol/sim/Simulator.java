@@ -214,12 +214,15 @@ public final class Simulator implements ModelView {
 
     private <S, M extends Message, E extends Event> void apply(Slot<S, M, E> target, Envelope env) {
         Decision<E> d = target.decide(env.message());
-        for (E e : d.events()) {
-            for (SimListener l : listeners) l.beforeApply(this, target.address(), e);
+        List<E> es = d.events();
+        for (int i = 0; i < es.size(); i++) {
+            E e = es.get(i);
+            for (int k = 0; k < listeners.size(); k++) listeners.get(k).beforeApply(this, target.address(), e);
             target.evolve(e);
             events++;
         }
-        for (Decision.Send s : d.sends()) enqueue(target.address(), s.to(), s.message());
+        List<Decision.Send> ss = d.sends();
+        for (int i = 0; i < ss.size(); i++) enqueue(target.address(), ss.get(i).to(), ss.get(i).message());
     }
 
     /**
