@@ -439,7 +439,7 @@ public final class InvariantChecker implements SimListener {
             Set<String> where = full ? null : regionsOfBo.getOrDefault(name, Set.of());
             for (RegionState r : view.regions()) {
                 if (where != null && !where.contains(r.name())) continue;
-                for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
+                if (r.hasAllocation(name)) for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
                 if (r.onLru(name)) lruEntry(r, name, bo);
             }
             if (bo != null && bo.created()) boState(bo);
