@@ -73,6 +73,9 @@ public final class InvariantChecker implements SimListener {
     private final List<NewAllocation> touchedAllocations = new ArrayList<>();
     private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
     private final Set<String> withWaiters = new LinkedHashSet<>();
+    /** Regions and the IO manager that had events since the last check: only their accounting can have changed. */
+    private final Set<String> touchedRegions = new HashSet<>();
+    private boolean ioTouched;
     /**
      * The regions each BO has had an allocation or an LRU entry in (from the events): the only ones an incremental
      * check of the BO needs to look at.
@@ -247,6 +250,7 @@ public final class InvariantChecker implements SimListener {
         if (entity instanceof Address.Bo b) {
             touched.add(b.name());
         } else if (entity instanceof Address.Region r) {
+            touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
                 residesIn(a.allocation().bo(), r.name());
                 usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
@@ -260,6 +264,7 @@ public final class InvariantChecker implements SimListener {
                 touched.add(m.bo());
             }
         } else if (entity instanceof Address.Io) {
+            ioTouched = true;
             IoState io = view.io();
             if (event instanceof IoManager.ReserveCalled rc) {
                 ioCounts(io);
@@ -319,8 +324,12 @@ public final class InvariantChecker implements SimListener {
         }
         touchedSinceQuiescence.addAll(touched);
         touched.clear();
-        for (RegionState r : view.regions()) ev.region(r);
-        ev.io();
+        if (!touchedRegions.isEmpty()) {
+            for (RegionState r : view.regions()) if (touchedRegions.contains(r.name())) ev.region(r);
+            touchedRegions.clear();
+        }
+        if (ioTouched) ev.io();
+        ioTouched = false;
         if (quiescent) {
             for (String bo : touchedSinceQuiescence) ev.quiescentBo(bo);
             touchedSinceQuiescence.clear();
@@ -339,6 +348,8 @@ public final class InvariantChecker implements SimListener {
         touchedSinceQuiescence.addAll(touched);
         touched.clear();
         touchedAllocations.clear();
+        touchedRegions.clear();
+        ioTouched = false;
         Set<String> names = new LinkedHashSet<>();
         for (RegionState r : view.regions()) {
             for (RegionManager.Allocation a : r.allocations().values()) names.add(a.bo());
