@@ -280,7 +280,7 @@ public final class InvariantChecker implements SimListener {
     }
 
     private void residesIn(String bo, String region) {
-        regionsOfBo.computeIfAbsent(bo, k -> new HashSet<>(4)).add(region);
+        regionsOfBo.computeIfAbsent(bo, k -> new LinkedHashSet<>(4)).add(region);
     }
 
     /** The checker's own sum of a region's allocated pages (taken from the region once, then kept from events). */
@@ -447,14 +447,20 @@ public final class InvariantChecker implements SimListener {
         void bo(String name) {
             now = null;
             BoState bo = view.bo(name);
-            Set<String> where = full ? null : regionsOfBo.getOrDefault(name, Set.of());
-            for (RegionState r : view.regions()) {
-                if (where != null && !where.contains(r.name())) continue;
-                if (r.hasAllocation(name)) for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
-                if (r.onLru(name)) lruEntry(r, name, bo);
+            if (full) {
+                for (RegionState r : view.regions()) boInRegion(r, name, bo);
+            } else {
+                Set<String> where = regionsOfBo.get(name);
+                if (where != null) for (String rn : where) boInRegion(view.region(rn), name, bo);
             }
             if (bo != null && bo.created()) boState(bo);
             settle(new Subject(BO, name), now);
+        }
+
+        /** The BO's allocations and LRU entry in one region. */
+        private void boInRegion(RegionState r, String name, BoState bo) {
+            if (r.hasAllocation(name)) for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
+            if (r.onLru(name)) lruEntry(r, name, bo);
         }
 
         void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
