@@ -73,6 +73,8 @@ public final class InvariantChecker implements SimListener {
     private final List<NewAllocation> touchedAllocations = new ArrayList<>();
     private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
     private final Set<String> withWaiters = new LinkedHashSet<>();
+    /** BOs whose waiter queues changed since the last check (so whether they have waiters may have). */
+    private final Set<String> queuesChanged = new HashSet<>();
     /** Regions and the IO manager that had events since the last check: only their accounting can have changed. */
     private final Set<String> touchedRegions = new HashSet<>();
     private boolean ioTouched;
@@ -215,9 +217,10 @@ public final class InvariantChecker implements SimListener {
 
     /** Checks the transition {@code event} of {@code entity} against the state before it, and notes what it touches. */
     public void beforeApply(ModelView view, long step, Address entity, Event event) {
-        if (entity instanceof Address.Bo b && event instanceof BufferObject.BoEvent e) {
+        if (entity instanceof Address.Bo b && event instanceof BufferObject.BoEvent e && e.guarded()) {
+            // Every transition invariant is about a guarded event (a move, a pin count, a mapping...).
             BoState bo = view.bo(b.name());
-            if (e.guarded() && (bo.holder() == null || unlocked(e)))
+            if (bo.holder() == null || unlocked(e))
                 report(Invariant.RESERVATION, "bo " + bo.name(), step, event + " while " + bo.name() + " is not reserved by the acting operation");
             if (event instanceof BufferObject.Moved m) {
                 if (bo.pinCount() > 0)
@@ -249,6 +252,7 @@ public final class InvariantChecker implements SimListener {
     private void touch(ModelView view, Address entity, Event event) {
         if (entity instanceof Address.Bo b) {
             touched.add(b.name());
+            if (changesQueues(event)) queuesChanged.add(b.name());
         } else if (entity instanceof Address.Region r) {
             touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
@@ -277,6 +281,12 @@ public final class InvariantChecker implements SimListener {
                 touched.add(f.bo());
             }
         }
+    }
+
+    private static boolean changesQueues(Event e) {
+        return e instanceof BufferObject.Queued || e instanceof BufferObject.Dequeued || e instanceof BufferObject.Unqueued
+                || e instanceof BufferObject.Adopted || e instanceof BufferObject.Deferred || e instanceof BufferObject.Undeferred
+                || e instanceof BufferObject.Created || e instanceof BufferObject.DestroyMarked;
     }
 
     private void residesIn(String bo, String region) {
@@ -318,10 +328,9 @@ public final class InvariantChecker implements SimListener {
             if (after != null) touched.add(after.bo());
         }
         touchedAllocations.clear();
-        for (String bo : touched) {
-            ev.bo(bo);
-            noteWaiters(view.bo(bo));
-        }
+        for (String bo : touched) ev.bo(bo);
+        for (String bo : queuesChanged) noteWaiters(view.bo(bo));
+        queuesChanged.clear();
         touchedSinceQuiescence.addAll(touched);
         touched.clear();
         if (!touchedRegions.isEmpty()) {
@@ -349,6 +358,7 @@ public final class InvariantChecker implements SimListener {
         touched.clear();
         touchedAllocations.clear();
         touchedRegions.clear();
+        queuesChanged.clear();
         ioTouched = false;
         Set<String> names = new LinkedHashSet<>();
         for (RegionState r : view.regions()) {
