@@ -251,8 +251,9 @@ public final class InvariantChecker implements SimListener {
     /** Notes what {@code event} (not yet applied) changes, and keeps the region sums and IO call counts. */
     private void touch(ModelView view, Address entity, Event event) {
         if (entity instanceof Address.Bo b) {
-            touched.add(b.name());
             if (changesQueues(event)) queuesChanged.add(b.name());
+            if (bookkeepingOnly(event)) touchedSinceQuiescence.add(b.name()); // only the liveness checks can care
+            else touched.add(b.name());
         } else if (entity instanceof Address.Region r) {
             touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
@@ -281,6 +282,15 @@ public final class InvariantChecker implements SimListener {
                 touched.add(f.bo());
             }
         }
+    }
+
+    /**
+     * Events that change nothing a BO's state invariants read (its queues, the phase of its operation, warnings):
+     * the BO needs no state check for them, only its liveness check at the next quiescence.
+     */
+    private static boolean bookkeepingOnly(Event e) {
+        return changesQueues(e) && !(e instanceof BufferObject.Created || e instanceof BufferObject.DestroyMarked)
+                || e instanceof BufferObject.OpChanged || e instanceof BufferObject.LooseOpChanged || e instanceof BufferObject.Warned;
     }
 
     private static boolean changesQueues(Event e) {
