@@ -7,7 +7,7 @@
  * (pure-Java {@code org.iq80.leveldb} or native {@code leveldbjni}), a reader for
  * journals (also of runs that crashed), and the replayer that folds a journal through the
  * pure model's {@code apply} functions and re-runs its {@code handle} functions to check
- * that today's code still decides the same (DESIGN.md section 4).
+ * that today's code still decides the same (docs/semantics.md).
  *
  * <p>Configuration lives under {@code ttm.persistence} in this module's
  * {@code reference.conf} ({@code data-dir}, {@code fsync}).

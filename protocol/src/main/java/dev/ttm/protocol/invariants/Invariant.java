@@ -2,7 +2,7 @@ package dev.ttm.protocol.invariants;
 
 import java.util.Map;
 
-/** The invariants of DESIGN.md §3, by id. */
+/** The invariants (docs/semantics.md, "Invariants"), by id. */
 public final class Invariant {
     public static final String RESERVATION = "INV-1";
     public static final String PINNED_STAYS = "INV-2";

@@ -1,2 +1,2 @@
-/** The invariant checker: DESIGN.md §3's thirteen invariants, checked after every delivered message. */
+/** The invariant checker: the invariants of docs/semantics.md, checked after every delivered message. */
 package dev.ttm.protocol.invariants;

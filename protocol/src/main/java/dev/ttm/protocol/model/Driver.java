@@ -1,6 +1,6 @@
 package dev.ttm.protocol.model;
 
-/** How IO space is managed (DESIGN.md §2, "Drivers"). */
+/** How IO space is managed (docs/semantics.md, "Drivers"). */
 public enum Driver {
     /** The review's very simple mapping manager: a VRAM BO is mappable only inside the visible window. */
     SIMPLE("simple"),

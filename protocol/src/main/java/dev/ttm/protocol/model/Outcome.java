@@ -1,6 +1,6 @@
 package dev.ttm.protocol.model;
 
-/** TTM's error vocabulary plus the CPU fault outcomes (DESIGN.md §2, "Error vocabulary"). */
+/** TTM's error vocabulary plus the CPU fault outcomes (docs/semantics.md, "Error vocabulary"). */
 public enum Outcome {
     OK, EBUSY, EALREADY, EDEADLK, ERESTARTSYS, EINVAL, ENOMEM, EPERM, ENOENT,
     MAPPED, RETRY, SIGBUS, OOM;

@@ -2,7 +2,7 @@ package dev.ttm.protocol.scenario;
 
 import java.util.List;
 
-/** The abstract syntax of a scenario file (SCENARIOS.md). Produced by {@link ScenarioParser}. */
+/** The abstract syntax of a scenario file (docs/scenario-language.md). Produced by {@link ScenarioParser}. */
 public final class Ast {
     private Ast() {}
 

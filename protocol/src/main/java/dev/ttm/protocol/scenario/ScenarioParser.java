@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Parser and static checker of scenario files (SCENARIOS.md). {@link #parse} never throws: every problem,
+ * Parser and static checker of scenario files (docs/scenario-language.md). {@link #parse} never throws: every problem,
  * including an unexpected internal one, becomes a {@link Ast.ScriptError} ({@code FILE:LINE:COLUMN: message},
  * 1-based, at the offending token); an internal one is also kept as {@link ParseResult#internalError}. At most
  * {@value Syntax#MAX_ERRORS} errors are reported per file.

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Breaks each of the 13 invariants of DESIGN.md §3 on purpose and shows that the checker catches it, naming the
+ * Breaks each of the 13 invariants (docs/semantics.md, "Invariants") on purpose and shows that the checker catches it, naming the
  * invariant and the entity; and for each, that the same set-up without the break reports nothing.
  *
  * <p>The model itself keeps the invariants, so the breaks are made from outside: a forged message that a correct

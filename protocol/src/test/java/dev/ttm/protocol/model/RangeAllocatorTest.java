@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * RangeAllocator (DESIGN.md §2 "Memory": first-fit from the lowest address inside {@code [fpfn, lpfn)}, topdown takes
+ * RangeAllocator (docs/semantics.md "Memory": first-fit from the lowest address inside {@code [fpfn, lpfn)}, topdown takes
  * the highest fitting range, ranges never overlap nor leave the region) — example tests and a seeded comparison with
  * a naive page bitmap. Replay a failing property run with {@code -Dseed=N}.
  */

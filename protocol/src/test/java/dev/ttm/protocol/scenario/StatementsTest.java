@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every statement kind and every outcome of SCENARIOS.md, as small scenarios run through
+ * Every statement kind and every outcome of the scenario language (docs/scenario-language.md), as small scenarios run through
  * {@link ScenarioRunner#runSource}. The expectations live inside the scripts; a script passes when the runner
  * exits 0 and every line that carries {@code expect} was evaluated and held. Then the runner's own contract:
  * exit statuses, FAIL lines, script errors, unclaimed violations, blocked operations.
@@ -714,7 +714,7 @@ class StatementsTest {
 
         @Test
         void oomWhenTheFirstPageCannotBePopulated() {
-            // DESIGN.md: SYSTEM "never evicts; its allocation never fails for space"; README: "OOM from a fault:
+            // docs/semantics.md: SYSTEM "never evicts; its allocation never fails for space"; README: "OOM from a fault:
             // the first page of a SYSTEM BO cannot be populated (inject SYSTEM alloc=nospace)".
             passes("""
                     region VRAM size=256KiB visible=64KiB
@@ -818,7 +818,7 @@ class StatementsTest {
 
         @Test
         void kunmapByTheHolderWithoutAKmapIsEinval() {
-            // DESIGN.md: "kunmap releases one kmap of that owner (none outstanding -> EINVAL)".
+            // docs/semantics.md: "kunmap releases one kmap of that owner (none outstanding -> EINVAL)".
             passes("""
                     region VRAM size=256KiB visible=64KiB
                     bo A size=16KiB in VRAM
@@ -1105,7 +1105,7 @@ class StatementsTest {
 
         @Test
         void destroyReleasesEveryKmapOfAnOwner() {
-            // DESIGN.md: "destroy(bo): unmap, free the IO reservation, free the resource"; INV-6, INV-13.
+            // docs/semantics.md: "destroy(bo): unmap, free the IO reservation, free the resource"; INV-6, INV-13.
             passes("""
                     region VRAM size=256KiB visible=64KiB
                     bo A size=16KiB in VRAM
@@ -1184,7 +1184,7 @@ class StatementsTest {
 
         @Test
         void aYoungerTicketQueuedBehindAnOlderNewHolderBacksOff() {
-            // DESIGN.md: "a younger ticket asking for a BO held by an older ticket gets EDEADLK and must release all
+            // docs/semantics.md: "a younger ticket asking for a BO held by an older ticket gets EDEADLK and must release all
             // it holds, then retry ... an older one waits." (ww_mutex wait-die also wakes such waiters to die.)
             passes("""
                     region VRAM size=256KiB visible=64KiB
@@ -1265,7 +1265,7 @@ class StatementsTest {
 
         @Test
         void systemNeverEvicts() {
-            // DESIGN.md: "SYSTEM (unbounded unless a size is given; never evicts; ...)"; a region purges only when
+            // docs/semantics.md: "SYSTEM (unbounded unless a size is given; never evicts; ...)"; a region purges only when
             // declared with evict-to=purge. The outcome of evict-all SYSTEM is not specified; the BO must stay.
             passes("""
                     region VRAM size=256KiB visible=64KiB
@@ -1430,7 +1430,7 @@ class StatementsTest {
 
         @Test
         void anExecbufStartedRightAfterTheBoItUsesNeverCrashesTheRunner() {
-            // SCENARIOS.md: "start OPERATION as H submits without waiting"; a valid script must not end in an
+            // docs/scenario-language.md: "start OPERATION as H submits without waiting"; a valid script must not end in an
             // internal error ("a bug in ttm, not in the scenario"). Seed 1 delivers the Reserve first.
             for (int seed = 1; seed <= 6; seed++) {
                 passes("""

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The review's four use cases and the "fault never waits" example, verbatim from SCENARIOS.md, each followed by a
+ * The review's four use cases and the "fault never waits" example, as the scenario language reference gives them (docs/scenario-language.md), each followed by a
  * variant that presses on the point the use case makes.
  */
 class UseCasesTest {

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Same seed, same run, bit for bit (DESIGN.md §1): a {@link DigestRecorder} over every delivered message and every
+ * Same seed, same run, bit for bit (docs/semantics.md, "The model"): a {@link DigestRecorder} over every delivered message and every
  * applied event gives the same digest for two separate simulators driven by the same workload under the same
  * schedule seed; other seeds give other runs; the FIFO run is stable.
  */

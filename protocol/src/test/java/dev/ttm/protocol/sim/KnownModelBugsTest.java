@@ -83,7 +83,7 @@ class KnownModelBugsTest {
     }
 
     /**
-     * BUG-1. DESIGN §2 kmap: "kunmap releases one kmap of that owner (none outstanding → EINVAL)". For the owner that
+     * BUG-1. docs/semantics.md kmap: "kunmap releases one kmap of that owner (none outstanding → EINVAL)". For the owner that
      * holds the reservation, admit() runs the Kunmap under the reservation without that check, and
      * BufferObject.kunmap does {@code kmaps.get(owner) - 1} on a missing entry: NullPointerException out of handle().
      * RandomizedModelTest: -Dttm.exclusions=2,3,4,5 (e.g. -Dttm.sequence=-4062978992936737719).
@@ -102,7 +102,7 @@ class KnownModelBugsTest {
     }
 
     /**
-     * BUG-2. DESIGN §2 destroy: "unmap, free the IO reservation, free the resource"; INV-6, INV-7, INV-13. destroy()
+     * BUG-2. docs/semantics.md destroy: "unmap, free the IO reservation, free the resource"; INV-6, INV-7, INV-13. destroy()
      * loops {@code for (k : new ArrayList<>(kmaps.entrySet())) for (i < k.getValue()) kunmap(...)}: the copied
      * entries are TreeMap's live entries, whose value each KmapChanged decrements, so with two kmaps of one owner the
      * loop ends after one. The resource is then freed with a kmap (and an IO reference) in place.
@@ -127,7 +127,7 @@ class KnownModelBugsTest {
     }
 
     /**
-     * BUG-3. DESIGN §2 reservation + INV-12: every request gets exactly one reply. While the holder X runs an
+     * BUG-3. docs/semantics.md reservation + INV-12: every request gets exactly one reply. While the holder X runs an
      * operation, X's further commands are deferred. If one of them is X's Unreserve, release() ends the reservation
      * and drain() only looks at {@code deferred} while a holder exists: X's commands deferred after the Unreserve are
      * never run nor answered. The checker counts them as parked (InvariantChecker.quiescent uses parkedRequests()),
@@ -153,7 +153,7 @@ class KnownModelBugsTest {
     }
 
     /**
-     * BUG-4. DESIGN §2: tickets give deadlock avoidance (wait-die, "as dma_resv's ww class"); INV-12. The wait-die
+     * BUG-4. docs/semantics.md: tickets give deadlock avoidance (wait-die, "as dma_resv's ww class"); INV-12. The wait-die
      * test is made only against the holder at the moment a ticketed Reserve arrives (BufferObject.onReserve). Here
      * the young ticket Y queues for P behind a holder without a ticket, the old ticket O queued earlier gets P, then O
      * asks for Q which Y holds and waits (correctly): O and Y wait for each other forever. ww_mutex wakes a younger
@@ -192,7 +192,7 @@ class KnownModelBugsTest {
     }
 
     /**
-     * BUG-5. DESIGN §2 reservation ("operations from other callers queue behind the holder") + INV-12. X's Reserve and
+     * BUG-5. docs/semantics.md reservation ("operations from other callers queue behind the holder") + INV-12. X's Reserve and
      * then X's Kunmap queue while H holds the BO. When H releases, drain() grants X's Reserve and stops, since there
      * is a holder now: X's Kunmap stays queued behind X's own reservation. X's Unreserve, sent after the Kunmap, runs
      * at once and answers EBUSY ("X still has 1 kmap") — forever: X can neither drop the kmap nor the reservation.

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * (it runs after every delivered message). Each sequence builds a small device under memory pressure, creates a
  * handful of BOs and issues random operations from a few owners, many of them concurrently, then releases every
  * reservation it still holds and settles. It must find no invariant violation, no exception, and every request must
- * have exactly one reply in the end; every reply's outcome must be one the command can have (DESIGN §2).
+ * have exactly one reply in the end; every reply's outcome must be one the command can have (docs/semantics.md).
  *
  * <p>The clients keep a lock discipline (see "lock discipline" below): an owner that may wait for a BO without the
  * protection of its ticket holds nothing else and waits for nothing else. Without it clients can deadlock by their own
@@ -184,7 +184,7 @@ class RandomizedModelTest {
             regionSize.put("VRAM", vram);
             regionSize.put("TT", tt);
             if (rnd.nextInt(4) == 0) {
-                // a private region that purges its victims (DESIGN §2: "A region may instead evict by purging")
+                // a private region that purges its victims (docs/semantics.md: "A region may instead evict by purging")
                 long priv = new long[] {8, 16}[rnd.nextInt(2)];
                 rs.add(new RegionConfig("PRIV", priv, 0, false, List.of(), true));
                 regions.add("PRIV");
@@ -194,7 +194,7 @@ class RandomizedModelTest {
             if (driver == Driver.IO_LRU && rnd.nextInt(3) == 0) aperture = 4 + rnd.nextInt(12); // a small aperture: IO evictions
             List<Injection> injections = new ArrayList<>();
             if (rnd.nextInt(3) == 0) {
-                // injected failures (SCENARIOS.md "inject"): each fires on the next few requests of its kind
+                // injected failures (docs/scenario-language.md, "inject"): each fires on the next few requests of its kind
                 int n = 1 + rnd.nextInt(3);
                 for (int i = 0; i < n; i++) {
                     int count = 1 + rnd.nextInt(4);
@@ -257,7 +257,7 @@ class RandomizedModelTest {
             else if (r < 14) region = "TT";
             else if (r < 17) region = RegionConfig.SYSTEM;
             else if (r < 19) region = regions.contains("PRIV") ? "PRIV" : "VRAM";
-            else region = "GART"; // undeclared: skipped (DESIGN §2: ENOMEM, not EINVAL)
+            else region = "GART"; // undeclared: skipped (docs/semantics.md: ENOMEM, not EINVAL)
             boolean visible = region.equals("VRAM") && rnd.nextInt(3) == 0;
             int flag = rnd.nextInt(8);
             boolean desired = flag == 0;
@@ -594,7 +594,7 @@ class RandomizedModelTest {
 
         /**
          * Wait-die as a client follows it: an owner whose ticketed Reserve answered EDEADLK releases all it holds
-         * (DESIGN §2: "must release all it holds, then retry"; the retry is left to later random reserves).
+         * (docs/semantics.md: "must release all it holds, then retry"; the retry is left to later random reserves).
          */
         void backOff() {
             for (; backOffChecked < ops.size(); backOffChecked++) {

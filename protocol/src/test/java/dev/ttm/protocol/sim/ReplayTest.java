@@ -22,7 +22,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replay is a fold (DESIGN: "Folding an entity's events through its evolve rebuilds its state"). Random workloads
+ * Replay is a fold (docs/semantics.md, "The model": folding an entity's events rebuilds its state). Random workloads
  * over all three drivers ({@link ReplayWorkload}) record every entity's events in order; each entity's journal —
  * written to CBOR and read back, as a journal would store it — folded through a fresh decider's
  * {@code initialState()} and {@code evolve} must give a state whose {@link StateDigest} equals the live one's. And
