@@ -327,6 +327,8 @@ public final class InvariantChecker implements SimListener {
      * flight) also liveness for what changed since the previous quiescence. Cost: proportional to what changed.
      */
     public void checkIncremental(ModelView view, long step, boolean quiescent) {
+        if (!quiescent && touched.isEmpty() && touchedAllocations.isEmpty() && queuesChanged.isEmpty()
+                && touchedRegions.isEmpty() && !ioTouched) return; // nothing a state invariant reads has changed
         Eval ev = new Eval(view, step, false);
         for (NewAllocation ta : touchedAllocations) {
             RegionState r = view.region(ta.region());
