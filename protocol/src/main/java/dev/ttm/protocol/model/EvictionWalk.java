@@ -44,16 +44,22 @@ public final class EvictionWalk {
     // ---- events, shared by both entities -------------------------------------------------------------------
     /** A walk began for {@code request}; it will visit the LRU entries put before {@code limit}. */
     public record Began(Message request, long limit) implements RegionManager.RegionEvent, IoManager.IoEvent {
-        @Override public void applyTo(RegionState s) { apply(s.walks); }
-        @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) { h.walk = new Walk(request, limit, 0, -1, null, false); }
+        @Override public void applyTo(RegionState s) { apply(s.walks, s.walkLru(request)); }
+        @Override public void applyTo(IoState s) { apply(s.walks, s.lru); }
+        private void apply(Host h, Lru lru) {
+            h.walk = new Walk(request, limit, 0, -1, null, false);
+            lru.cursorAtStart();
+        }
     }
 
-    /** The walk asks {@code victim}, at LRU position {@code (priority, seq)}, to leave. */
+    /** The walk asks {@code victim}, at LRU position {@code (priority, seq)}, to leave; its cursor moves past it. */
     public record Asked(int priority, long seq, String victim) implements RegionManager.RegionEvent, IoManager.IoEvent {
-        @Override public void applyTo(RegionState s) { apply(s.walks); }
-        @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) { h.walk = h.walk.at(new Lru.Position(priority, seq, victim)); }
+        @Override public void applyTo(RegionState s) { apply(s.walks, s.walkLru(s.walks.walk.request())); }
+        @Override public void applyTo(IoState s) { apply(s.walks, s.lru); }
+        private void apply(Host h, Lru lru) {
+            h.walk = h.walk.at(new Lru.Position(priority, seq, victim));
+            lru.cursorAfter(victim);
+        }
     }
 
     /** The victim answered; {@code busy}: it was skipped because it was busy and the walk must not wait. */
@@ -64,8 +70,14 @@ public final class EvictionWalk {
     }
 
     public record Ended() implements RegionManager.RegionEvent, IoManager.IoEvent {
-        @Override public void applyTo(RegionState s) { s.walks.walk = null; }
-        @Override public void applyTo(IoState s) { s.walks.walk = null; }
+        @Override public void applyTo(RegionState s) {
+            s.walkLru(s.walks.walk.request()).dropCursor();
+            s.walks.walk = null;
+        }
+        @Override public void applyTo(IoState s) {
+            s.lru.dropCursor();
+            s.walks.walk = null;
+        }
     }
 
     public record Deferred(Message request) implements RegionManager.RegionEvent, IoManager.IoEvent {
@@ -118,13 +130,11 @@ public final class EvictionWalk {
          * the entries it passes over, never the whole list.
          */
         String askNext(Walk w, boolean begin, Lru lru, Predicate<String> eligible) {
-            for (Lru.Position p = lru.after(w.priority(), w.seq(), w.limit()); p != null; p = lru.after(p.priority(), p.seq(), w.limit())) {
-                if (!eligible.test(p.bo())) continue;
-                if (begin) out.emitShared(new Began(w.request(), w.limit()));
-                out.emitShared(new Asked(p.priority(), p.seq(), p.bo()));
-                return p.bo();
-            }
-            return null;
+            Lru.Position p = lru.next(w.limit(), eligible);
+            if (p == null) return null;
+            if (begin) out.emitShared(new Began(w.request(), w.limit()));
+            out.emitShared(new Asked(p.priority(), p.seq(), p.bo()));
+            return p.bo();
         }
 
         /** The walk in progress is over: the next waiting request is served by a message of its own. */

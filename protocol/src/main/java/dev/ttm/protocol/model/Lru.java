@@ -4,37 +4,60 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
- * LRU lists, one per priority, whose entries know their position: each put at the tail takes the next sequence
- * number. An eviction walk therefore goes on from where it stopped without copying the list (a walk costs what it
- * visits, not the size of the LRU), and it passes over entries put back at the tail after it began, as a cursor over
- * TTM's live LRU does. Part of a region's (or the io-lru aperture's) state; only events change it.
+ * LRU lists, one per priority, least recently used first, with a cursor for the eviction walk. As in TTM, the
+ * walk's cursor is a placeholder linked into the live list (TTM's "hitch"): entries may leave or be put back at the
+ * tail while the walk waits for a victim, and the walk goes on right after the last one it asked, without copying
+ * the list — a walk costs what it visits. Each put takes the next sequence number, so the walk can pass over the
+ * entries put after it began. Part of a region's (or the io-lru aperture's) state; only events change it.
  */
 public final class Lru {
     /** Where an entry stands: its priority's list and its sequence number there. */
     public record Position(int priority, long seq, String bo) {}
 
-    private final List<TreeMap<Long, String>> lists = new ArrayList<>();
-    private final Map<String, Position> where = new HashMap<>();
+    /** A list entry; {@code bo == null} for the walk's cursor. */
+    private static final class Node {
+        final String bo;
+        final long seq;
+        final int priority;
+        Node prev;
+        Node next;
+
+        Node(String bo, long seq, int priority) {
+            this.bo = bo;
+            this.seq = seq;
+            this.priority = priority;
+        }
+    }
+
+    private final Node[] heads;
+    private final Map<String, Node> where = new HashMap<>();
     private long nextSeq;
+    private Node cursor;
 
     Lru(int priorities) {
-        for (int i = 0; i < priorities; i++) lists.add(new TreeMap<>());
+        heads = new Node[priorities];
+        for (int p = 0; p < priorities; p++) {
+            Node h = new Node(null, -1, p);
+            h.prev = h;
+            h.next = h;
+            heads[p] = h;
+        }
     }
 
     /** Puts {@code bo} at the tail (most recently used end) of {@code priority}'s list. */
     void put(String bo, int priority) {
         remove(bo);
-        Position p = new Position(priority, nextSeq++, bo);
-        lists.get(priority).put(p.seq(), bo);
-        where.put(bo, p);
+        Node n = new Node(bo, nextSeq++, priority);
+        linkAfter(heads[priority].prev, n);
+        where.put(bo, n);
     }
 
     void remove(String bo) {
-        Position p = where.remove(bo);
-        if (p != null) lists.get(p.priority()).remove(p.seq());
+        Node n = where.remove(bo);
+        if (n != null) unlink(n);
     }
 
     public boolean contains(String bo) {
@@ -53,26 +76,76 @@ public final class Lru {
     /** Least recently used first, priority 0's list before 1, 2, 3. */
     public List<String> order() {
         List<String> out = new ArrayList<>(where.size());
-        for (TreeMap<Long, String> l : lists) out.addAll(l.values());
+        for (Position p : positions()) out.add(p.bo());
         return out;
     }
 
-    /** Every entry in walk order, with its position (for the state digest). */
+    /** Every entry in walk order, with its position. */
     public List<Position> positions() {
         List<Position> out = new ArrayList<>(where.size());
-        for (TreeMap<Long, String> l : lists) for (String bo : l.values()) out.add(where.get(bo));
+        for (Node h : heads) {
+            for (Node n = h.next; n != h; n = n.next) if (n.bo != null) out.add(new Position(n.priority, n.seq, n.bo));
+        }
         return out;
+    }
+
+    /** Where the walk's cursor stands: after the entry at this position (seq -1: at the start of its list), or null. */
+    public Position cursor() {
+        if (cursor == null) return null;
+        Node before = cursor.prev;
+        return new Position(cursor.priority, before.seq, before.bo);
     }
 
     /**
-     * The first entry after {@code (priority, seq)} in walk order whose sequence number is below {@code limit},
-     * or null. O(log n) per list.
+     * The first entry after the cursor (or from the start, without one), in walk order, put before {@code limit} and
+     * {@code eligible}; null when none is left. Changes nothing: the walk moves its cursor by an event.
      */
-    public Position after(int priority, long seq, long limit) {
-        for (int p = priority; p < lists.size(); p++) {
-            Map.Entry<Long, String> e = lists.get(p).higherEntry(p == priority ? seq : -1);
-            if (e != null && e.getKey() < limit) return where.get(e.getValue());
+    public Position next(long limit, Predicate<String> eligible) {
+        Node from = cursor == null ? heads[0] : cursor;
+        for (int p = from.priority; p < heads.length; p++) {
+            Node head = heads[p];
+            for (Node n = (p == from.priority ? from : head).next; n != head; n = n.next) {
+                if (n.bo == null) continue;
+                if (n.seq >= limit) break; // the rest of this list was put after the walk began
+                if (eligible.test(n.bo)) return new Position(p, n.seq, n.bo);
+            }
         }
         return null;
+    }
+
+    /** A walk begins: its cursor stands at the start of the first list. */
+    void cursorAtStart() {
+        cursorAfter(heads[0]);
+    }
+
+    /** The walk asked {@code bo}: its cursor moves right after it (and stays there if {@code bo} leaves). */
+    void cursorAfter(String bo) {
+        Node n = where.get(bo);
+        if (n == null) throw new IllegalStateException("the walk asked " + bo + ", which is on no LRU");
+        cursorAfter(n);
+    }
+
+    /** The walk ended. */
+    void dropCursor() {
+        if (cursor != null) unlink(cursor);
+        cursor = null;
+    }
+
+    private void cursorAfter(Node n) {
+        dropCursor();
+        cursor = new Node(null, -1, n.priority);
+        linkAfter(n, cursor);
+    }
+
+    private static void linkAfter(Node at, Node n) {
+        n.prev = at;
+        n.next = at.next;
+        at.next.prev = n;
+        at.next = n;
+    }
+
+    private static void unlink(Node n) {
+        n.prev.next = n.next;
+        n.next.prev = n.prev;
     }
 }

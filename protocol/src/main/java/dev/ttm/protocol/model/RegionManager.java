@@ -221,7 +221,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 if (a.pass() == 1 || !config.evicts()) {
                     send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
                 } else {
-                    continueWalk(EvictionWalk.Walk.begin(a, s.lruFor(a.lpfn())), true, false);
+                    continueWalk(EvictionWalk.Walk.begin(a, s.walkLru(a)), true, false);
                 }
             }
         }
@@ -232,9 +232,6 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             return !bo.equals(a.bo()) && s.intersects(bo, a.fpfn(), a.lpfn());
         }
 
-        private Lru lruOf(Message request) {
-            return request instanceof Alloc a ? s.lruFor(a.lpfn()) : s.lru;
-        }
 
         private boolean tryGrant(Alloc a) {
             long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
@@ -264,7 +261,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 walks().end(new Resume());
                 return;
             }
-            String victim = walks().askNext(w, begin, lruOf(w.request()), bo -> mayHelp(w.request(), bo));
+            String victim = walks().askNext(w, begin, s.walkLru(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null) {
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
                 send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));

@@ -93,6 +93,11 @@ public final class RegionState {
         return lpfn <= config.visiblePages() ? windowLru : lru;
     }
 
+    /** The list the walk serving {@code request} visits (an evict-all visits the whole LRU). */
+    Lru walkLru(Message request) {
+        return request instanceof RegionManager.Alloc a ? lruFor(a.lpfn()) : lru;
+    }
+
     /** Whether any of {@code bo}'s allocations here has pages in {@code [fpfn, lpfn)}. */
     boolean intersects(String bo, long fpfn, long lpfn) {
         List<Long> starts = startsByBo.get(bo);

@@ -183,6 +183,8 @@ public final class StateDigest {
         } else if (v instanceof Lru l) {
             b.append("Lru{nextSeq=").append(l.nextSeq()).append(",entries=");
             collection(b, l.positions());
+            b.append(",cursor=");
+            value(b, l.cursor());
             b.append('}');
         } else if (v instanceof EvictionWalk.Host h) {
             b.append("Host{walk=");
