@@ -111,17 +111,18 @@ public final class RegionState {
 
     void lruPut(String bo, int priority) {
         lru.put(bo, priority);
+        if (config.visiblePages() == 0) return; // no window: its list stays empty
         if (intersects(bo, 0, config.visiblePages())) windowLru.put(bo, priority);
         else windowLru.remove(bo);
     }
 
     void lruRemove(String bo) {
         lru.remove(bo);
-        windowLru.remove(bo);
+        if (config.visiblePages() > 0) windowLru.remove(bo);
     }
 
     /** After an allocation of {@code bo} is freed: it may have left the window (it keeps its LRU place). */
     void windowLeft(String bo) {
-        if (windowLru.contains(bo) && !intersects(bo, 0, config.visiblePages())) windowLru.remove(bo);
+        if (config.visiblePages() > 0 && windowLru.contains(bo) && !intersects(bo, 0, config.visiblePages())) windowLru.remove(bo);
     }
 }
