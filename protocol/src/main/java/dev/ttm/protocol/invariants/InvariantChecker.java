@@ -416,6 +416,7 @@ public final class InvariantChecker implements SimListener {
      * new. The common case — no violation before or now — allocates nothing.
      */
     private void settle(Subject subject, Map<String, Violation> now) {
+        if (now == null && activeBySubject.isEmpty()) return; // the usual case: nothing was wrong, nothing is
         Set<String> before = activeBySubject.get(subject);
         if (before == null && now == null) return;
         if (now == null) now = Map.of();
@@ -481,8 +482,9 @@ public final class InvariantChecker implements SimListener {
 
         /** The BO's allocations and LRU entry in one region. */
         private void boInRegion(RegionState r, String name, BoState bo) {
-            if (r.hasAllocation(name)) for (RegionManager.Allocation a : r.allocationsOf(name)) allocation(r, a, bo);
-            if (r.onLru(name)) lruEntry(r, name, bo);
+            List<RegionManager.Allocation> allocations = r.allocationsOf(name);
+            for (int i = 0; i < allocations.size(); i++) allocation(r, allocations.get(i), bo);
+            if (r.onLru(name)) lruEntry(r, name, bo, !allocations.isEmpty());
         }
 
         void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
@@ -501,9 +503,9 @@ public final class InvariantChecker implements SimListener {
                 violated(Invariant.SINGLE_RESIDENCE, where(rn, a.bo()), "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
         }
 
-        void lruEntry(RegionState r, String name, BoState bo) {
+        void lruEntry(RegionState r, String name, BoState bo, boolean allocated) {
             String rn = r.config().name();
-            if (bo == null || !r.hasAllocation(name)) {
+            if (bo == null || !allocated) {
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " without an allocation there");
                 return;
             }

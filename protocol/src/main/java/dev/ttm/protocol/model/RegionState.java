@@ -84,10 +84,6 @@ public final class RegionState {
         return out;
     }
 
-    public boolean hasAllocation(String bo) {
-        return startsByBo.containsKey(bo);
-    }
-
     /** The list a walk for pages in {@code [fpfn, lpfn)} visits: the window's when the range lies in the window. */
     Lru lruFor(long lpfn) {
         return lpfn <= config.visiblePages() ? windowLru : lru;
