@@ -53,13 +53,25 @@ public final class InvariantChecker implements SimListener {
     private boolean fullEveryMessage;
 
     /** What a group of checks is about: one BO, one region, the IO manager, or a quiescence check. */
-    private record Subject(String kind, String name) {}
+    private record Subject(String kind, String name) {
+        // Written out: these keys are hashed several times per message, and the generated methods cost more.
+        @Override public int hashCode() { return 31 * kind.hashCode() + name.hashCode(); }
+        @Override public boolean equals(Object o) { return o instanceof Subject x && kind.equals(x.kind) && name.equals(x.name); }
+    }
 
     /** A Free on its way: by region, BO and start page. */
-    private record FreeKey(String region, String bo, long startPage) {}
+    private record FreeKey(String region, String bo, long startPage) {
+        @Override public int hashCode() { return (31 * region.hashCode() + bo.hashCode()) * 31 + Long.hashCode(startPage); }
+        @Override public boolean equals(Object o) {
+            return o instanceof FreeKey x && startPage == x.startPage && bo.equals(x.bo) && region.equals(x.region);
+        }
+    }
 
     /** A BO in one region (Frees and LruUpdates on their way). */
-    private record RegionBo(String region, String bo) {}
+    private record RegionBo(String region, String bo) {
+        @Override public int hashCode() { return 31 * region.hashCode() + bo.hashCode(); }
+        @Override public boolean equals(Object o) { return o instanceof RegionBo x && bo.equals(x.bo) && region.equals(x.region); }
+    }
 
     /** Active violation keys (invariant|entities) per subject, and how many subjects hold each key. */
     private final Map<Subject, Set<String>> activeBySubject = new HashMap<>();
