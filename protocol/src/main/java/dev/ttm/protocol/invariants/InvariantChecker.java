@@ -53,10 +53,16 @@ public final class InvariantChecker implements SimListener {
     private boolean fullEveryMessage;
 
     /** What a group of checks is about: one BO, one region, the IO manager, or a quiescence check. */
-    private record Subject(String kind, String name) {
+    private record Subject(String kind, String name, long page) {
+        Subject(String kind, String name) {
+            this(kind, name, 0);
+        }
+
         // Written out: these keys are hashed several times per message, and the generated methods cost more.
-        @Override public int hashCode() { return 31 * kind.hashCode() + name.hashCode(); }
-        @Override public boolean equals(Object o) { return o instanceof Subject x && kind.equals(x.kind) && name.equals(x.name); }
+        @Override public int hashCode() { return (31 * kind.hashCode() + name.hashCode()) * 31 + Long.hashCode(page); }
+        @Override public boolean equals(Object o) {
+            return o instanceof Subject x && page == x.page && kind.equals(x.kind) && name.equals(x.name);
+        }
     }
 
     /** A Free on its way: by region, BO and start page. */
@@ -79,7 +85,7 @@ public final class InvariantChecker implements SimListener {
 
     // ---- what the runtime told us -------------------------------------------------------------------------------
     private final Set<String> touched = new LinkedHashSet<>();
-    /** An allocation made since the last check: its BO and the next allocation's (whose overlap check it changes). */
+    /** An allocation made or freed since the last check: its own checks and the next allocation's overlap change. */
     private record NewAllocation(String region, long startPage) {}
 
     private final List<NewAllocation> touchedAllocations = new ArrayList<>();
@@ -275,7 +281,8 @@ public final class InvariantChecker implements SimListener {
                 touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage()));
             } else if (event instanceof RegionManager.Freed f) {
                 usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
-                touched.add(f.bo()); // a free cannot make the next allocation overlap anything
+                touched.add(f.bo());
+                touchedAllocations.add(new NewAllocation(r.name(), f.startPage())); // its own checks end
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
                 touched.add(m.bo());
@@ -345,11 +352,9 @@ public final class InvariantChecker implements SimListener {
         for (NewAllocation ta : touchedAllocations) {
             RegionState r = view.region(ta.region());
             if (r == null) continue;
-            long start = ta.startPage();
-            RegionManager.Allocation at = r.allocationAt(start);
-            if (at != null) touched.add(at.bo());
-            RegionManager.Allocation after = r.allocationAfter(start);
-            if (after != null) touched.add(after.bo());
+            ev.allocationShape(r, ta.startPage());
+            RegionManager.Allocation after = r.allocationAfter(ta.startPage());
+            if (after != null) ev.allocationShape(r, after.startPage());
         }
         touchedAllocations.clear();
         for (String bo : touched) ev.bo(bo);
@@ -396,6 +401,12 @@ public final class InvariantChecker implements SimListener {
         }
         for (Subject subject : List.copyOf(activeBySubject.keySet()))
             if (subject.kind().equals(BO)) names.add(subject.name());
+        for (RegionState r : view.regions())
+            for (RegionManager.Allocation a : r.allocations().values()) ev.allocationShape(r, a.startPage());
+        for (Subject subject : List.copyOf(activeBySubject.keySet())) {
+            RegionState r = subject.kind().equals(ALLOC) ? view.region(subject.name()) : null;
+            if (r != null && r.allocationAt(subject.page()) == null) ev.allocationShape(r, subject.page()); // freed since
+        }
         for (String bo : names) ev.bo(bo);
         for (RegionState r : view.regions()) ev.region(r);
         ev.io();
@@ -418,6 +429,7 @@ public final class InvariantChecker implements SimListener {
 
     private static final String BO = "bo";
     private static final String QBO = "q-bo";
+    private static final String ALLOC = "alloc";
     private static final Subject IO_SUBJECT = new Subject("io", "");
     private static final Subject DEADLOCK_SUBJECT = new Subject("q", "deadlock");
     private static final Subject WALKS_SUBJECT = new Subject("q", "walks");
@@ -499,15 +511,29 @@ public final class InvariantChecker implements SimListener {
             if (r.onLru(name)) lruEntry(r, name, bo, !allocations.isEmpty());
         }
 
+        /**
+         * An allocation's own shape: inside its region, inside its place's range, not overlapping the one before.
+         * A subject of its own, checked when it or the allocation before it changes (or it is freed).
+         */
+        void allocationShape(RegionState r, long startPage) {
+            now = null;
+            RegionManager.Allocation a = r.allocationAt(startPage);
+            if (a != null) {
+                String rn = r.config().name();
+                long size = r.config().sizePages();
+                long end = a.startPage() + a.pages();
+                if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
+                RegionManager.Allocation prev = r.allocationBefore(a.startPage());
+                if (prev != null && prev.endPage() > a.startPage())
+                    violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
+                if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
+            }
+            settle(new Subject(ALLOC, r.name(), startPage), now);
+        }
+
+        /** An allocation belongs to the BO it names (or one is on its way to it, or its free is on its way). */
         void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
             String rn = r.config().name();
-            long size = r.config().sizePages();
-            long end = a.startPage() + a.pages();
-            if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
-            RegionManager.Allocation prev = r.allocationBefore(a.startPage());
-            if (prev != null && prev.endPage() > a.startPage())
-                violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
-            if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
             Resource res = bo == null ? null : bo.resource();
             boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
             // The tolerances (a grant or a free on its way) are looked up only for what would otherwise be a violation.
