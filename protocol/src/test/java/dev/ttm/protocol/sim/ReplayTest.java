@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * {@code decide} never changes the state it is given: the digest of an entity's state just before the first event of a
  * decision is applied (or after a decision without events) is the one it had after its previous message.
  *
- * <p>Fixed seeds, logged. System properties: {@code -Dttm.random.extra=N} adds N runs (seeds drawn after the fixed
- * ones); {@code -Dttm.replay.seed=S} runs only the run with seed S (as a failure names it).
+ * <p>Seeds as every randomized test takes them (see TestSeeds): a fixed base seed in CI, {@code -Dttm.seed=N|clock}
+ * for another, {@code -Dttm.scale=K} for K times as many runs; {@code -Dttm.replay.seed=S} runs only the run with
+ * seed S (as a failure names it).
  */
 class ReplayTest {
     static final long BASE_SEED = 0x7E91A7L;
@@ -39,12 +40,10 @@ class ReplayTest {
     static List<Long> seeds(String test) {
         String one = System.getProperty("ttm.replay.seed");
         if (one != null && !one.isBlank()) return List.of(Long.parseLong(one.strip()));
-        long extra = Long.getLong("ttm.random.extra", 0L);
-        SplittableRandom r = new SplittableRandom(BASE_SEED);
+        SplittableRandom r = new SplittableRandom(dev.ttm.protocol.TestSeeds.base("ReplayTest." + test, BASE_SEED));
         List<Long> out = new ArrayList<>();
-        for (int i = 0; i < RUNS + extra; i++) out.add(ReplayWorkload.runSeed(r, i));
-        System.out.println("ReplayTest." + test + " base seed=" + BASE_SEED + " runs=" + out.size()
-                + " (one run: -Dttm.replay.seed=<seed>, more: -Dttm.random.extra=N)");
+        for (int i = 0, n = dev.ttm.protocol.TestSeeds.count(RUNS); i < n; i++) out.add(ReplayWorkload.runSeed(r, i));
+        System.out.println("ReplayTest." + test + " runs=" + out.size() + " (one run: -Dttm.replay.seed=<seed>)");
         return out;
     }
 
