@@ -270,7 +270,7 @@ public final class InvariantChecker implements SimListener {
     private void touch(ModelView view, Address entity, Event event) {
         if (entity instanceof Address.Bo b) {
             if (changesQueues(event)) queuesChanged.add(b.name());
-            if (bookkeepingOnly(event)) touchedSinceQuiescence.add(b.name()); // only the liveness checks can care
+            if (bookkeepingOnly(event) || holderOnly(view, b.name(), event)) touchedSinceQuiescence.add(b.name());
             else touched.add(b.name());
         } else if (entity instanceof Address.Region r) {
             touchedRegions.add(r.name());
@@ -304,12 +304,20 @@ public final class InvariantChecker implements SimListener {
     }
 
     /**
-     * Events that change nothing a BO's state invariants read (its queues, the phase of its operation, warnings):
-     * the BO needs no state check for them, only its liveness check at the next quiescence.
+     * Events that change nothing a BO's state invariants read (its queues, the phase of its operation, warnings;
+     * and, see {@link #holderOnly}, its holder unless it was destroyed): the BO needs no state check for them, only
+     * its liveness check at the next quiescence.
      */
     private static boolean bookkeepingOnly(Event e) {
         return changesQueues(e) && !(e instanceof BufferObject.Created || e instanceof BufferObject.DestroyMarked)
                 || e instanceof BufferObject.OpChanged || e instanceof BufferObject.LooseOpChanged || e instanceof BufferObject.Warned;
+    }
+
+    /** Who holds the reservation matters to a state invariant only for a destroyed BO (INV-13). */
+    private static boolean holderOnly(ModelView view, String bo, Event e) {
+        if (!(e instanceof BufferObject.Reserved || e instanceof BufferObject.Released)) return false;
+        BoState s = view.bo(bo);
+        return s != null && !s.destroyed();
     }
 
     private static boolean changesQueues(Event e) {
