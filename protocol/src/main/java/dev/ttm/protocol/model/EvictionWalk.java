@@ -125,9 +125,9 @@ public final class EvictionWalk {
         }
 
         /**
-         * Asks the next entry of {@code lru} after {@code w}'s position that is {@code eligible} to leave, recording
-         * a walk that has not begun yet ({@code begin}); returns that victim, or null when none is left. It costs
-         * the entries it passes over, never the whole list.
+         * Asks the next entry of {@code lru} after the walk's cursor (from the start, for a walk that has not begun:
+         * {@code begin} records that it does) that is {@code eligible} to leave; returns that victim, or null when
+         * none is left. It costs the entries it passes over, never the whole list.
          */
         String askNext(Walk w, boolean begin, Lru lru, Predicate<String> eligible) {
             Lru.Position p = lru.next(w.limit(), eligible);
