@@ -499,8 +499,14 @@ public final class InvariantChecker implements SimListener {
         }
 
         /** Everything about one BO: its allocations and LRU entries in every region, and its own state. */
+        /** What {@link #boInRegion} saw of the region the BO's resource is in (so that boState need not look again). */
+        private RegionState home;
+        private RegionManager.Allocation homeAllocation;
+        private boolean homeOnLru;
+
         void bo(String name) {
             now = null;
+            home = null;
             BoState bo = view.bo(name);
             if (full) {
                 for (RegionState r : view.regions()) boInRegion(r, name, bo);
@@ -514,9 +520,22 @@ public final class InvariantChecker implements SimListener {
 
         /** The BO's allocations and LRU entry in one region. */
         private void boInRegion(RegionState r, String name, BoState bo) {
+            Resource res = bo == null ? null : bo.resource();
+            boolean isHome = res != null && res.region().equals(r.name());
+            RegionManager.Allocation atResource = null;
             List<RegionManager.Allocation> allocations = r.allocationsOf(name);
-            for (int i = 0; i < allocations.size(); i++) allocation(r, allocations.get(i), bo);
-            if (r.onLru(name)) lruEntry(r, name, bo, !allocations.isEmpty());
+            for (int i = 0; i < allocations.size(); i++) {
+                RegionManager.Allocation a = allocations.get(i);
+                allocation(r, a, bo);
+                if (isHome && a.startPage() == res.startPage()) atResource = a;
+            }
+            boolean onLru = r.onLru(name);
+            if (onLru) lruEntry(r, name, bo, !allocations.isEmpty());
+            if (isHome) {
+                home = r;
+                homeAllocation = atResource != null ? atResource : r.allocationAt(res.startPage()); // another BO's?
+                homeOnLru = onLru;
+            }
         }
 
         /**
@@ -570,14 +589,15 @@ public final class InvariantChecker implements SimListener {
             Resource res = bo.resource();
             if (bo.pinCount() < 0) violated(Invariant.PIN_COUNT, "bo " + bo.name(), "pinCount " + bo.pinCount());
             if (res != null) {
-                RegionState r = view.region(res.region());
-                RegionManager.Allocation a = r == null ? null : r.allocationAt(res.startPage());
+                RegionState r = home != null ? home : view.region(res.region());
+                RegionManager.Allocation a = home != null ? homeAllocation : r == null ? null : r.allocationAt(res.startPage());
+                boolean onLru = home != null ? homeOnLru : r != null && r.onLru(bo.name());
                 if (a == null || !a.bo().equals(bo.name()) || a.pages() != res.pages())
                     violated(Invariant.SINGLE_RESIDENCE, "bo " + bo.name() + ", region " + res.region(), bo.name() + " holds " + res + " but the region has " + a);
                 if (res.startPage() < res.fpfn() || res.endPage() > res.lpfn())
                     violated(Invariant.RANGE, "bo " + bo.name(), res + " outside its place's range " + res.fpfn() + ".." + res.lpfn());
                 boolean evictable = bo.pinCount() == 0;
-                if (r != null && evictable && !r.onLru(bo.name()) && lastLruUpdate(res.region(), bo.name()) != Boolean.TRUE)
+                if (r != null && evictable && !onLru && lastLruUpdate(res.region(), bo.name()) != Boolean.TRUE)
                     violated(Invariant.LRU, "bo " + bo.name() + ", region " + res.region(), "resident, unpinned " + bo.name() + " is on no LRU");
             }
             boolean kmapped = bo.kmapCount() > 0;
