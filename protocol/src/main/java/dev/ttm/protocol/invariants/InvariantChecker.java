@@ -86,7 +86,7 @@ public final class InvariantChecker implements SimListener {
     // ---- what the runtime told us -------------------------------------------------------------------------------
     private final Set<String> touched = new LinkedHashSet<>();
     /** An allocation made or freed since the last check: its own checks and the next allocation's overlap change. */
-    private record NewAllocation(String region, long startPage) {}
+    private record NewAllocation(String region, long startPage, boolean freed) {}
 
     private final List<NewAllocation> touchedAllocations = new ArrayList<>();
     private final Set<String> touchedSinceQuiescence = new LinkedHashSet<>();
@@ -278,11 +278,11 @@ public final class InvariantChecker implements SimListener {
                 residesIn(a.allocation().bo(), r.name());
                 usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
                 touched.add(a.allocation().bo());
-                touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage()));
+                touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage(), false));
             } else if (event instanceof RegionManager.Freed f) {
                 usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
                 touched.add(f.bo());
-                touchedAllocations.add(new NewAllocation(r.name(), f.startPage())); // its own checks end
+                touchedAllocations.add(new NewAllocation(r.name(), f.startPage(), true)); // its own checks end
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
                 touched.add(m.bo());
@@ -360,9 +360,18 @@ public final class InvariantChecker implements SimListener {
         for (NewAllocation ta : touchedAllocations) {
             RegionState r = view.region(ta.region());
             if (r == null) continue;
-            ev.allocationShape(r, ta.startPage());
-            RegionManager.Allocation after = r.allocationAfter(ta.startPage());
-            if (after != null) ev.allocationShape(r, after.startPage());
+            if (ta.freed()) {
+                ev.allocationGone(r, ta.startPage()); // a free cannot make its neighbour overlap anything
+                continue;
+            }
+            RegionManager.Allocation at = r.allocationAt(ta.startPage());
+            if (at == null) {
+                ev.allocationGone(r, ta.startPage()); // made and freed since the last check
+                continue;
+            }
+            ev.allocationShape(r, at, r.allocationBefore(at.startPage()));
+            RegionManager.Allocation after = r.allocationAfter(at.startPage());
+            if (after != null) ev.allocationShape(r, after, at);
         }
         touchedAllocations.clear();
         for (String bo : touched) ev.bo(bo);
@@ -409,11 +418,16 @@ public final class InvariantChecker implements SimListener {
         }
         for (Subject subject : List.copyOf(activeBySubject.keySet()))
             if (subject.kind().equals(BO)) names.add(subject.name());
-        for (RegionState r : view.regions())
-            for (RegionManager.Allocation a : r.allocations().values()) ev.allocationShape(r, a.startPage());
+        for (RegionState r : view.regions()) {
+            RegionManager.Allocation prev = null;
+            for (RegionManager.Allocation a : r.allocations().values()) {
+                ev.allocationShape(r, a, prev); // against the one just before it, as the incremental check does
+                prev = a;
+            }
+        }
         for (Subject subject : List.copyOf(activeBySubject.keySet())) {
             RegionState r = subject.kind().equals(ALLOC) ? view.region(subject.name()) : null;
-            if (r != null && r.allocationAt(subject.page()) == null) ev.allocationShape(r, subject.page()); // freed since
+            if (r != null && r.allocationAt(subject.page()) == null) ev.allocationGone(r, subject.page()); // freed since
         }
         for (String bo : names) ev.bo(bo);
         for (RegionState r : view.regions()) ev.region(r);
@@ -542,20 +556,21 @@ public final class InvariantChecker implements SimListener {
          * An allocation's own shape: inside its region, inside its place's range, not overlapping the one before.
          * A subject of its own, checked when it or the allocation before it changes (or it is freed).
          */
-        void allocationShape(RegionState r, long startPage) {
+        void allocationShape(RegionState r, RegionManager.Allocation a, RegionManager.Allocation prev) {
             now = null;
-            RegionManager.Allocation a = r.allocationAt(startPage);
-            if (a != null) {
-                String rn = r.config().name();
-                long size = r.config().sizePages();
-                long end = a.startPage() + a.pages();
-                if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
-                RegionManager.Allocation prev = r.allocationBefore(a.startPage());
-                if (prev != null && prev.endPage() > a.startPage())
-                    violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
-                if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
-            }
-            settle(new Subject(ALLOC, r.name(), startPage), now);
+            String rn = r.config().name();
+            long size = r.config().sizePages();
+            long end = a.startPage() + a.pages();
+            if (a.startPage() < 0 || end > size) violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside the region's " + size + " pages");
+            if (prev != null && prev.endPage() > a.startPage())
+                violated(Invariant.CAPACITY, where(rn, a.bo()), "allocation at " + a.startPage() + " overlaps the previous one ending at " + prev.endPage());
+            if (a.startPage() < a.fpfn() || end > a.lpfn()) violated(Invariant.RANGE, where(rn, a.bo()), "allocation " + a.startPage() + ".." + end + " outside its place's range " + a.fpfn() + ".." + a.lpfn());
+            settle(new Subject(ALLOC, rn, a.startPage()), now);
+        }
+
+        /** The allocation at {@code startPage} is gone: whatever its shape checks held active ends. */
+        void allocationGone(RegionState r, long startPage) {
+            settle(new Subject(ALLOC, r.name(), startPage), null);
         }
 
         /** An allocation belongs to the BO it names (or one is on its way to it, or its free is on its way). */
