@@ -374,11 +374,15 @@ public final class InvariantChecker implements SimListener {
             if (after != null) ev.allocationShape(r, after, at);
         }
         touchedAllocations.clear();
-        for (String bo : touched) ev.bo(bo);
-        for (String bo : queuesChanged) noteWaiters(view.bo(bo));
-        queuesChanged.clear();
-        touchedSinceQuiescence.addAll(touched);
+        for (String bo : touched) {
+            ev.bo(bo);
+            touchedSinceQuiescence.add(bo);
+        }
         touched.clear();
+        if (!queuesChanged.isEmpty()) {
+            for (String bo : queuesChanged) noteWaiters(view.bo(bo));
+            queuesChanged.clear();
+        }
         if (!touchedRegions.isEmpty()) {
             for (RegionState r : view.regions()) if (touchedRegions.contains(r.name())) ev.region(r);
             touchedRegions.clear();
