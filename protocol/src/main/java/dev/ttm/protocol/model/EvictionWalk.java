@@ -91,6 +91,29 @@ public final class EvictionWalk {
     }
 
     // ---- the decisions, for one message of the host ----------------------------------------------------------
+    /** What every decision of a region or the IO manager has: its outbox, and the walk's helper when it needs one. */
+    abstract static class HostStep<E extends Event> {
+        final Outbox<E> out = new Outbox<>();
+        private final Host host;
+        private final Address self;
+        private Step walks;
+
+        HostStep(Host host, Address self) {
+            this.host = host;
+            this.self = self;
+        }
+
+        void send(Address to, Message m) {
+            out.send(to, m);
+        }
+
+        /** The walk's helper, made when a message needs it (most do not). */
+        Step walks() {
+            if (walks == null) walks = new Step(host, self, out);
+            return walks;
+        }
+    }
+
     /**
      * Helps one decision of a host, recording into the host's {@code out}. It reads the host's
      * state as it was before the message; the host's own decision never reads back what was emitted.

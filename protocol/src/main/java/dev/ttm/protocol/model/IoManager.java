@@ -143,23 +143,12 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     }
 
     /** One decision; like a region's, it reads the state before the message and never its own events. */
-    private static final class Step implements Handler {
+    private static final class Step extends EvictionWalk.HostStep<IoEvent> implements Handler {
         final IoState s;
-        final Outbox<IoEvent> out = new Outbox<>();
-        private EvictionWalk.Step walks;
 
         Step(IoState s) {
+            super(s.walks, Address.IO);
             this.s = s;
-        }
-
-        void send(Address to, Message m) {
-            out.send(to, m);
-        }
-
-        /** The walk's helper, made when a message needs it (most do not). */
-        EvictionWalk.Step walks() {
-            if (walks == null) walks = new EvictionWalk.Step(s.walks, Address.IO, out);
-            return walks;
         }
 
         @Override

@@ -172,23 +172,12 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
      * message changes at most one thing that a later step of the same decision would read (a request starts a
      * walk, or is answered and the walk ends), and the next deferred request is served by a message of its own.
      */
-    private final class Step implements Handler {
+    private final class Step extends EvictionWalk.HostStep<RegionEvent> implements Handler {
         final RegionState s;
-        final Outbox<RegionEvent> out = new Outbox<>();
-        private EvictionWalk.Step walks;
 
         Step(RegionState s) {
+            super(s.walks, address);
             this.s = s;
-        }
-
-        void send(Address to, Message m) {
-            out.send(to, m);
-        }
-
-        /** The walk's helper, made when a message needs it (most do not). */
-        EvictionWalk.Step walks() {
-            if (walks == null) walks = new EvictionWalk.Step(s.walks, address, out);
-            return walks;
         }
 
         @Override public void on(Alloc a) { if (walks().admit(a, this::refuseQueued)) onAlloc(a); }
