@@ -123,10 +123,6 @@ public final class InvariantChecker implements SimListener {
         this.fullEveryMessage = fullEveryMessage;
     }
 
-    public boolean fullEveryMessage() {
-        return fullEveryMessage;
-    }
-
     public List<Violation> all() {
         return List.copyOf(found);
     }

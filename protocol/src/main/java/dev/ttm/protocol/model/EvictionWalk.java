@@ -17,21 +17,20 @@ public final class EvictionWalk {
     private EvictionWalk() {}
 
     /**
-     * A walk in progress: the request it serves; it visits the LRU entries put before {@code limit}, in walk order;
-     * {@code (priority, seq)} is the position of the last one asked ({@code seq = -1}: none yet), {@code victim} the
-     * one whose answer is awaited.
+     * A walk in progress: the request it serves; it visits the LRU entries put before {@code limit}, in walk order,
+     * from the cursor the LRU keeps for it; {@code victim} is the one whose answer is awaited.
      */
-    public record Walk(Message request, long limit, int priority, long seq, String victim, boolean skippedBusy) {
+    public record Walk(Message request, long limit, String victim, boolean skippedBusy) {
         static Walk begin(Message request, Lru lru) {
-            return new Walk(request, lru.nextSeq(), 0, -1, null, false);
+            return new Walk(request, lru.nextSeq(), null, false);
         }
 
-        Walk at(Lru.Position p) {
-            return new Walk(request, limit, p.priority(), p.seq(), p.bo(), skippedBusy);
+        Walk asking(String v) {
+            return new Walk(request, limit, v, skippedBusy);
         }
 
         Walk answered(boolean busy) {
-            return new Walk(request, limit, priority, seq, null, skippedBusy || busy);
+            return new Walk(request, limit, null, skippedBusy || busy);
         }
     }
 
@@ -47,17 +46,17 @@ public final class EvictionWalk {
         @Override public void applyTo(RegionState s) { apply(s.walks, s.walkLru(request)); }
         @Override public void applyTo(IoState s) { apply(s.walks, s.lru); }
         private void apply(Host h, Lru lru) {
-            h.walk = new Walk(request, limit, 0, -1, null, false);
+            h.walk = new Walk(request, limit, null, false);
             lru.cursorAtStart();
         }
     }
 
-    /** The walk asks {@code victim}, at LRU position {@code (priority, seq)}, to leave; its cursor moves past it. */
-    public record Asked(int priority, long seq, String victim) implements RegionManager.RegionEvent, IoManager.IoEvent {
+    /** The walk asks {@code victim} to leave; its cursor moves past it. */
+    public record Asked(String victim) implements RegionManager.RegionEvent, IoManager.IoEvent {
         @Override public void applyTo(RegionState s) { apply(s.walks, s.walkLru(s.walks.walk.request())); }
         @Override public void applyTo(IoState s) { apply(s.walks, s.lru); }
         private void apply(Host h, Lru lru) {
-            h.walk = h.walk.at(new Lru.Position(priority, seq, victim));
+            h.walk = h.walk.asking(victim);
             lru.cursorAfter(victim);
         }
     }
@@ -153,11 +152,11 @@ public final class EvictionWalk {
          * none is left. It costs the entries it passes over, never the whole list.
          */
         String askNext(Walk w, boolean begin, Lru lru, Predicate<String> eligible) {
-            Lru.Position p = lru.next(w.limit(), eligible);
-            if (p == null) return null;
+            String victim = lru.next(w.limit(), eligible);
+            if (victim == null) return null;
             if (begin) out.emitShared(new Began(w.request(), w.limit()));
-            out.emitShared(new Asked(p.priority(), p.seq(), p.bo()));
-            return p.bo();
+            out.emitShared(new Asked(victim));
+            return victim;
         }
 
         /** The walk in progress is over: the next waiting request is served by a message of its own. */

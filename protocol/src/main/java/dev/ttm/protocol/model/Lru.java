@@ -100,14 +100,14 @@ public final class Lru {
      * The first entry after the cursor (or from the start, without one), in walk order, put before {@code limit} and
      * {@code eligible}; null when none is left. Changes nothing: the walk moves its cursor by an event.
      */
-    public Position next(long limit, Predicate<String> eligible) {
+    public String next(long limit, Predicate<String> eligible) {
         Node from = cursor == null ? heads[0] : cursor;
         for (int p = from.priority; p < heads.length; p++) {
             Node head = heads[p];
             for (Node n = (p == from.priority ? from : head).next; n != head; n = n.next) {
                 if (n.bo == null) continue;
                 if (n.seq >= limit) break; // the rest of this list was put after the walk began
-                if (eligible.test(n.bo)) return new Position(p, n.seq, n.bo);
+                if (eligible.test(n.bo)) return n.bo;
             }
         }
         return null;

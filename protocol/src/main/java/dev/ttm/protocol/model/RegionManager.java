@@ -191,8 +191,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         private void refuseQueued(Message request) {
             String why = config.name() + ": too many allocation requests queued";
-            if (request instanceof Alloc a) send(a.replyTo(), new Refused(Outcome.EBUSY, why, false, a.requestId()));
-            else send(((EvictAll) request).replyTo(), Reply.of(request.requestId(), Outcome.EBUSY, why));
+            Message refusal = request instanceof Alloc ? new Refused(Outcome.EBUSY, why, false, request.requestId())
+                    : Reply.of(request.requestId(), Outcome.EBUSY, why);
+            send(((Serial) request).replyTo(), refusal);
         }
 
         private void onAlloc(Alloc a) {

@@ -166,7 +166,7 @@ public final class StateDigest {
             map(b, m);
         } else if (v instanceof Collection<?> c) {
             collection(b, c);
-        } else if (v instanceof long[] xs) {
+        } else if (v instanceof long[] xs) { // a free range of the allocator: {start, length}
             b.append('[');
             for (int i = 0; i < xs.length; i++) b.append(i == 0 ? "" : ",").append(xs[i]);
             b.append(']');

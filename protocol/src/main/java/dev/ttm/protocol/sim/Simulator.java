@@ -177,13 +177,6 @@ public final class Simulator implements ModelView {
         return fifo.isEmpty() && active.isEmpty();
     }
 
-    /** The messages in flight, in no particular order. */
-    public List<Envelope> inFlightMessages() {
-        List<Envelope> out = new ArrayList<>(fifo);
-        for (Channel c : active) out.addAll(channels.get(c));
-        return out;
-    }
-
     /** Delivers messages until {@code done} holds, nothing is in flight, or {@code maxSteps} were delivered. */
     public boolean runUntil(BooleanSupplier done, long maxSteps) {
         for (long i = 0; i < maxSteps && !done.getAsBoolean(); i++) {

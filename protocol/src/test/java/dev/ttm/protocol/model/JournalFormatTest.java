@@ -119,7 +119,7 @@ class JournalFormatTest {
                 new RegionManager.InjectionUsed(1),
                 new RegionManager.InjectionArmed(new Injection("TT", Injection.Kind.ALLOC_NOSPACE, null, 2)),
                 new EvictionWalk.Began(ioReserve, 12),
-                new EvictionWalk.Asked(1, 7, "bo2"),
+                new EvictionWalk.Asked("bo2"),
                 new EvictionWalk.Answered(true),
                 new EvictionWalk.Ended(),
                 new EvictionWalk.Deferred(alloc),
