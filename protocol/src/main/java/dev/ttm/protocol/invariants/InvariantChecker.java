@@ -4,6 +4,7 @@ import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.Event;
+import dev.ttm.protocol.model.EvictionWalk;
 import dev.ttm.protocol.model.IoManager;
 import dev.ttm.protocol.model.IoState;
 import dev.ttm.protocol.model.Message;
@@ -279,6 +280,10 @@ public final class InvariantChecker implements SimListener {
                 usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
                 touched.add(f.bo());
                 touchedAllocations.add(new NewAllocation(r.name(), f.startPage(), true)); // its own checks end
+            } else if (event instanceof RegionManager.Ghosted g) {
+                residesIn(g.ghost(), r.name());
+                touched.add(g.bo());
+                touched.add(g.ghost());
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
                 touched.add(m.bo());
@@ -577,7 +582,8 @@ public final class InvariantChecker implements SimListener {
         void allocation(RegionState r, RegionManager.Allocation a, BoState bo) {
             String rn = r.config().name();
             Resource res = bo == null ? null : bo.resource();
-            boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage();
+            boolean held = res != null && res.region().equals(rn) && res.startPage() == a.startPage()
+                    || r.isGhost(a.bo()) || pendingGrant(bo, rn, a.startPage());
             // The tolerances (a grant or a free on its way) are looked up only for what would otherwise be a violation.
             if (!held && !grantArriving(a.bo(), rn, a.startPage()) && !freesInFlight.containsKey(new FreeKey(rn, a.bo(), a.startPage())))
                 violated(Invariant.SINGLE_RESIDENCE, where(rn, a.bo()), "allocation " + rn + "[" + a.startPage() + "+" + a.pages() + ") is held by no BO (" + a.bo() + " has " + res + ")");
@@ -585,14 +591,26 @@ public final class InvariantChecker implements SimListener {
 
         void lruEntry(RegionState r, String name, BoState bo, boolean allocated) {
             String rn = r.config().name();
+            if (r.isGhost(name)) return; // a ghost is on the LRU from the moment it holds pages until they are free
             if (bo == null || !allocated) {
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " without an allocation there");
                 return;
             }
             if (bo.pinCount() > 0 && lastLruUpdate(rn, name) != Boolean.FALSE && !anyFree(rn, name)) // not leaving
                 violated(Invariant.LRU, where(rn, name), "pinned " + name + " is on the LRU of " + rn);
-            if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !grantArriving(name, rn, -1))
+            if ((bo.resource() == null || !bo.resource().region().equals(rn)) && !anyFree(rn, name) && !grantArriving(name, rn, -1)
+                    && !pendingGrant(bo, rn, -1))
                 violated(Invariant.LRU, where(rn, name), name + " is on the LRU of " + rn + " but resident in " + bo.resource());
+        }
+
+        /** A resource granted to {@code bo}'s operation that it has not moved into yet (TT pages being populated, a multihop). */
+        boolean pendingGrant(BoState bo, String region, long startPage) {
+            BufferObject.Running op = bo == null ? null : bo.op();
+            if (op == null) return false;
+            for (RegionManager.Granted g : new RegionManager.Granted[] {op.target(), op.hop()}) {
+                if (g != null && g.resource().region().equals(region) && (startPage < 0 || g.resource().startPage() == startPage)) return true;
+            }
+            return false;
         }
 
         /** The entities a violation about {@code bo} in region {@code rn} names (built only when one is found). */
@@ -672,7 +690,8 @@ public final class InvariantChecker implements SimListener {
             BoState bo = view.bo(name);
             if (bo != null && bo.created()) {
                 IoState io = view.io();
-                if (bo.op() != null) violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
+                if (bo.op() != null && !fenceWaits().bos.contains(bo.name()))
+                    violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
                 boolean reserved = io.isReserved(bo.name());
                 IoState.Calls calls = io.callsOf(bo.name());
                 if (calls.outstanding() != (reserved ? 1 : 0))
@@ -692,16 +711,25 @@ public final class InvariantChecker implements SimListener {
             settle(DEADLOCK_SUBJECT, now);
             now = null;
             for (RegionState r : view.regions())
-                if (r.walk() != null) violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
+                if (r.walk() != null && !fenceWaits().regions.contains(r.name()))
+                    violated(Invariant.LIVENESS, "region " + r.config().name(), "eviction walk never finished: " + r.walk());
             settle(WALKS_SUBJECT, now);
             now = null;
             if (!pending.isEmpty()) {
                 Set<Long> parked = new HashSet<>();
                 for (BoState bo : waiting) if (bo != null && bo.created()) parked.addAll(bo.parkedRequests());
                 for (long id : pending)
-                    if (!parked.contains(id)) violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
+                    if (!parked.contains(id) && !fenceWaits().requests.contains(id)) violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
             }
             settle(REQUESTS_SUBJECT, now);
+        }
+
+        private FenceWaits fenceWaits;
+
+        /** What waits for an unsignalled fence at this quiescence (computed once per evaluation, when needed). */
+        FenceWaits fenceWaits() {
+            if (fenceWaits == null) fenceWaits = FenceWaits.of(view);
+            return fenceWaits;
         }
 
         /**
@@ -743,6 +771,46 @@ public final class InvariantChecker implements SimListener {
             path.remove(path.size() - 1);
             done.add(at);
             return null;
+        }
+    }
+
+    /**
+     * What legitimately waits, at quiescence, for a fence not yet signalled (INV-12 accepts it): a region whose walk
+     * waits for a ghost; the requests of that walk and those deferred behind it; the BOs whose operation waits for
+     * such a request; and, through a victim BO that waits so, the region whose walk asked it to leave.
+     */
+    static final class FenceWaits {
+        final Set<String> regions = new HashSet<>();
+        final Set<String> bos = new HashSet<>();
+        final Set<Long> requests = new HashSet<>();
+
+        static FenceWaits of(ModelView view) {
+            FenceWaits w = new FenceWaits();
+            ArrayDeque<RegionState> work = new ArrayDeque<>();
+            for (RegionState r : view.regions()) {
+                EvictionWalk.Walk walk = r.walk();
+                if (walk != null && walk.victim() != null && r.isGhost(walk.victim()) && !r.ghosts().get(walk.victim()).isEmpty()) {
+                    w.regions.add(r.name());
+                    work.add(r);
+                }
+            }
+            while (!work.isEmpty()) {
+                RegionState r = work.poll();
+                List<Message> requests = new ArrayList<>(r.deferredRequests());
+                requests.add(r.walk().request());
+                for (Message m : requests) {
+                    w.requests.add(m.requestId());
+                    if (!(m instanceof RegionManager.Alloc a)) continue;
+                    BoState bo = view.bo(a.bo());
+                    if (bo == null || bo.op() == null || bo.op().requestId() != a.requestId() || !w.bos.add(bo.name())) continue;
+                    if (bo.op().cmd() instanceof BufferObject.Evict e) {
+                        RegionState asker = view.region(e.region());
+                        if (asker != null && asker.walk() != null && bo.name().equals(asker.walk().victim()) && w.regions.add(asker.name()))
+                            work.add(asker);
+                    }
+                }
+            }
+            return w;
         }
     }
 }

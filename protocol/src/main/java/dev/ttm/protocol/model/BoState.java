@@ -27,8 +27,13 @@ public final class BoState {
     boolean mapped;
     TreeMap<String, Integer> kmaps;
     int ioRefs;
-    int fences;
-    boolean movePending;
+    /** Fences attached so far (the n-th is fence {@code (name, n)}) and how many of them have signalled. */
+    long fenceSeq;
+    long signaledSeq;
+    /** What the current resource waits for before the CPU may touch it: a pipelined move's fences. */
+    FenceSet moveFence = FenceSet.NONE;
+    /** Ghosts this BO has left behind (their names are numbered by it). */
+    long ghosts;
     boolean destroyed;
     long movedPages;
     long evictions;
@@ -56,8 +61,10 @@ public final class BoState {
         d.looseOp = looseOp;
         d.mapped = mapped;
         d.ioRefs = ioRefs;
-        d.fences = fences;
-        d.movePending = movePending;
+        d.fenceSeq = fenceSeq;
+        d.signaledSeq = signaledSeq;
+        d.moveFence = moveFence;
+        d.ghosts = ghosts;
         d.destroyed = destroyed;
         d.movedPages = movedPages;
         d.evictions = evictions;
@@ -92,9 +99,28 @@ public final class BoState {
     public BufferObject.Holder holder() { return holder; }
     public boolean mapped() { return mapped; }
     public int ioRefs() { return ioRefs; }
-    public int fences() { return fences; }
-    public boolean busy() { return fences > 0 || movePending; }
-    public boolean movePending() { return movePending; }
+    /** Unsignalled fences attached to this BO. */
+    public long fences() { return fenceSeq - signaledSeq; }
+    public long fenceSeq() { return fenceSeq; }
+    public long signaledSeq() { return signaledSeq; }
+    public boolean busy() { return fenceSeq > signaledSeq || !moveFence.isEmpty(); }
+    public boolean movePending() { return !moveFence.isEmpty(); }
+    public FenceSet moveFence() { return moveFence; }
+    public long ghostCount() { return ghosts; }
+
+    /** Everything the GPU may still be doing with this BO's pages: its own unsignalled fences and its move fence. */
+    public FenceSet busyFences() {
+        return fenceSeq > signaledSeq ? moveFence.union(FenceSet.of(name, fenceSeq)) : moveFence;
+    }
+
+    /** The name of the next ghost this BO leaves behind. */
+    String nextGhostName() {
+        return ghostName(name, ghosts + 1);
+    }
+
+    public static String ghostName(String bo, long n) {
+        return "ghost(" + bo + ")#" + n;
+    }
     public boolean destroyed() { return destroyed; }
     public long movedPages() { return movedPages; }
     public long evictions() { return evictions; }

@@ -21,6 +21,8 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     private boolean drainPending;
     /** The v3-atomic driver's kmap is running outside the reservation (a property of this decision only). */
     boolean loose;
+    /** The ghost an eviction of this destroyed BO just left behind: the walk waits for it (this decision only). */
+    String ghostForWalk;
 
     BoStep(BufferObject bo, BoState draft) {
         this.bo = bo;
@@ -134,6 +136,7 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     @Override public void on(IoManager.IoReserved r) { CpuAccess.onIoReply(this, r.requestId(), null); }
     @Override public void on(IoManager.IoFailed f) { CpuAccess.onIoReply(this, f.requestId(), f.error()); }
     @Override public void on(IoManager.HookDone h) { CpuAccess.onHookDone(this, h); }
+    @Override public void on(FenceSignaled f) { BufferObject.moveFenceSignaled(this, f); }
 
     // ---- the end of an operation ---------------------------------------------------------------------------
     /** The operation in progress: the loose v3-atomic one while it acts, else the one under the reservation. */
@@ -153,7 +156,7 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
 
     /** Where each command goes on once its validate (if any) has an outcome. */
     void validated(Outcome outcome, String reason) {
-        emit(new BufferObject.OpChanged(s.op.at(BufferObject.Phase.RUNNING)));
+        emit(new BufferObject.OpChanged(s.op.granted(BufferObject.Phase.RUNNING, null, null)));
         BufferObject.Inbound c = s.op.cmd();
         if (c instanceof BufferObject.Create) {
             finish(outcome, outcome == Outcome.ENOMEM ? reason + "; " + s.name + " exists without a resource" : reason);
@@ -180,19 +183,24 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
         Running r = s.op;
         emit(new BufferObject.OpChanged(null));
         if (r.cmd() instanceof BufferObject.Evict e) {
-            send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, outcome == Outcome.OK, false, reason));
+            send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, outcome == Outcome.OK, false, reason, ghostForWalk));
         } else {
             reply((Command) r.cmd(), outcome, reason);
         }
-        if (r.releaseAtEnd()) release();
+        // TTM's fault path unlocks without the LRU bump (ttm_bo_vm_fault_reserved is followed by a plain unlock).
+        if (r.releaseAtEnd()) release(!(r.cmd() instanceof BufferObject.Fault));
         else drainPending = true;
     }
 
-    /** Releases the reservation: the BO goes to its LRU tail, a delayed destroy may complete, waiters run. */
     void release() {
+        release(true);
+    }
+
+    /** Releases the reservation: the BO goes to its LRU tail (unless {@code bump} is false), a delayed destroy may complete, waiters run. */
+    void release(boolean bump) {
         if (s.destroyed && s.resource != null && !s.busy()) ValidateWalk.dropResource(this, false);
         emit(new BufferObject.Released());
-        lruUpdate();
+        if (bump) lruUpdate();
         drainPending = true;
     }
 

@@ -19,7 +19,7 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     /** Everything a BO accepts. {@link #dispatchTo} makes the compiler check that each one is handled. */
     public sealed interface Inbound extends Message
             permits Command, Evict, IoEvict, RegionManager.Granted, RegionManager.Refused, RegionManager.Populated,
-                    IoManager.IoReserved, IoManager.IoFailed, IoManager.HookDone {
+                    IoManager.IoReserved, IoManager.IoFailed, IoManager.HookDone, FenceSignaled {
         void dispatchTo(Handler h);
     }
 
@@ -59,6 +59,7 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         void on(IoManager.IoReserved r);
         void on(IoManager.IoFailed f);
         void on(IoManager.HookDone h);
+        void on(FenceSignaled f);
     }
 
     /** What each admitted operation does. */
@@ -135,31 +136,42 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         }
     }
 
-    public enum Phase { RUNNING, ALLOC, HOOK, POPULATE, IO_RESERVE }
+    /**
+     * Where an operation stands. ALLOC: a region was asked for space; HOP: the final resource is granted and the
+     * multihop bounce through TT is asked for; MOVE_POPULATE: a resource in TT is granted and its pages are being
+     * populated before the move; HOOK, POPULATE, IO_RESERVE: a fault's or kmap's steps.
+     */
+    public enum Phase { RUNNING, ALLOC, HOP, MOVE_POPULATE, HOOK, POPULATE, IO_RESERVE }
 
     /**
      * The operation in progress: the command (or eviction) it serves, whether it took the reservation itself,
-     * where it stands, and for a validate the placement walk's position.
+     * where it stands, for a validate the placement walk's position, and the resources granted for a move that
+     * has not happened yet ({@code target}, and {@code hop} while it bounces through TT).
      */
     public record Running(Inbound cmd, boolean releaseAtEnd, Phase phase, Placement placement, boolean nowait,
-                          int pass, int index, boolean sawBusy) {
+                          int pass, int index, RegionManager.Granted target, RegionManager.Granted hop) {
         static Running of(Inbound cmd, boolean releaseAtEnd, boolean nowait) {
-            return new Running(cmd, releaseAtEnd, Phase.RUNNING, null, nowait, 0, 0, false);
+            return new Running(cmd, releaseAtEnd, Phase.RUNNING, null, nowait, 0, 0, null, null);
         }
 
         Running at(Phase p) {
-            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, sawBusy);
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, target, hop);
         }
 
         Running allocating(Placement pl, boolean nw, int ps, int ix) {
-            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix, sawBusy);
+            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix, null, null);
         }
 
-        Running busySeen() {
-            return new Running(cmd, releaseAtEnd, phase, placement, nowait, pass, index, true);
+        Running granted(Phase p, RegionManager.Granted t, RegionManager.Granted h) {
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, t, h);
         }
 
-        long requestId() {
+        /** The grant the next move goes to: the hop while bouncing, else the target. */
+        RegionManager.Granted arriving() {
+            return hop != null ? hop : target;
+        }
+
+        public long requestId() {
             return cmd.requestId();
         }
     }
@@ -168,7 +180,7 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     public sealed interface BoEvent extends Event
             permits Created, Reserved, Released, Queued, Dequeued, Unqueued, Adopted, Deferred, Undeferred, OpChanged,
                     LooseOpChanged, Moved, PinChanged, Mapped, Zapped, KmapChanged, IoRefsChanged, Fenced, Signaled,
-                    DestroyMarked, Warned {
+                    MoveFenceCleared, DestroyMarked, Warned {
         void applyTo(BoState s);
 
         /** Whether this event changes state the reservation protects (INV-1). */
@@ -242,13 +254,18 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     public record LooseOpChanged(Running op) implements BoEvent {
         @Override public void applyTo(BoState s) { s.looseOp = op; }
     }
-    /** The BO's resource changed: a move ({@code to != null}) or a purge / free ({@code to == null}). */
-    public record Moved(Resource from, Resource to, boolean eviction, boolean pipelined) implements BoEvent {
+    /**
+     * The BO's resource changed: a move ({@code to != null}) or a purge / free ({@code to == null}). {@code moveFence}
+     * is what the BO's CPU access now waits for (a pipelined move's fences, and those of the region it moved into);
+     * {@code ghost} names the ghost that took the old pages because the GPU may still use them (or null).
+     */
+    public record Moved(Resource from, Resource to, boolean eviction, FenceSet moveFence, String ghost) implements BoEvent {
         @Override public void applyTo(BoState s) {
             s.resource = to;
             if (to != null) s.movedPages = Math.addExact(s.movedPages, s.sizePages);
             if (eviction) s.evictions++;
-            if (pipelined && to != null) s.movePending = true;
+            s.moveFence = moveFence;
+            if (ghost != null) s.ghosts++;
         }
         @Override public boolean guarded() { return true; }
     }
@@ -279,14 +296,19 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         @Override public boolean guarded() { return true; }
     }
     public record Fenced() implements BoEvent {
-        @Override public void applyTo(BoState s) { s.fences++; }
+        @Override public void applyTo(BoState s) { s.fenceSeq++; }
         @Override public boolean guarded() { return true; }
     }
+    /** Every fence attached to this BO signalled: its own move fence, if that was all it waited for, is gone too. */
     public record Signaled() implements BoEvent {
         @Override public void applyTo(BoState s) {
-            s.fences = 0;
-            s.movePending = false;
+            s.signaledSeq = s.fenceSeq;
+            s.moveFence = s.moveFence.signaled(s.name, s.fenceSeq);
         }
+    }
+    /** Fences 1..{@code seq} of {@code bo}, part of this BO's move fence, signalled. */
+    public record MoveFenceCleared(String bo, long seq) implements BoEvent {
+        @Override public void applyTo(BoState s) { s.moveFence = s.moveFence.signaled(bo, seq); }
     }
     public record DestroyMarked() implements BoEvent {
         @Override public void applyTo(BoState s) { s.destroyed = true; }
@@ -391,15 +413,47 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         if (s.holder != null && s.op == null) t.release(); // a destroyed BO keeps no reservation
     }
 
+    /**
+     * The GPU finished everything fenced on this BO. Every region hears of it: ghosts and move fences there may
+     * wait for these fences (the BO does not track where its fences went; regions are few).
+     */
     static void signal(BoStep t, Signal c) {
         BoState s = t.s;
-        if (s.busy()) t.emit(new Signaled());
-        if (s.destroyed && s.resource != null && s.holder == null && !s.busy()) {
-            // The delayed destroy completes: the memory is freed under a reservation of its own.
-            t.emit(new Reserved(new Holder("delayed-destroy", null, HolderKind.OPERATION)));
-            ValidateWalk.dropResource(t, false);
-            t.emit(new Released());
+        if (s.fences() > 0) {
+            long seq = s.fenceSeq;
+            t.emit(new Signaled());
+            for (String region : t.device.regions().keySet()) t.send(new Address.Region(region), new FenceSignaled(s.name, seq));
         }
+        completeDelayedDestroy(t);
         t.reply(c, Outcome.OK, "fences signaled");
+    }
+
+    /** A region passes on that fences this BO's move fence waits for signalled. */
+    static void moveFenceSignaled(BoStep t, FenceSignaled f) {
+        Running op = t.s.op;
+        if (op != null && (clears(op.target(), f) || clears(op.hop(), f))) {
+            // A grant not moved into yet (TT pages being populated, a multihop) no longer carries these fences.
+            t.emit(new OpChanged(op.granted(op.phase(), without(op.target(), f), without(op.hop(), f))));
+        }
+        if (!t.s.moveFence.clearedBy(f.bo(), f.seq())) return; // already cleared
+        t.emit(new MoveFenceCleared(f.bo(), f.seq()));
+        completeDelayedDestroy(t);
+    }
+
+    private static boolean clears(RegionManager.Granted g, FenceSignaled f) {
+        return g != null && g.moveFence().clearedBy(f.bo(), f.seq());
+    }
+
+    private static RegionManager.Granted without(RegionManager.Granted g, FenceSignaled f) {
+        return g == null ? null : new RegionManager.Granted(g.resource(), g.moveFence().signaled(f.bo(), f.seq()), g.requestId());
+    }
+
+    /** A destroyed BO that has become idle gives its memory back, under a reservation of its own. */
+    private static void completeDelayedDestroy(BoStep t) {
+        BoState s = t.s;
+        if (!s.destroyed || s.resource == null || s.holder != null || s.busy()) return;
+        t.emit(new Reserved(new Holder("delayed-destroy", null, HolderKind.OPERATION)));
+        ValidateWalk.dropResource(t, false);
+        t.emit(new Released());
     }
 }

@@ -17,7 +17,7 @@ final class CpuAccess {
             t.finish(Outcome.SIGBUS, s.name + " has no resource");
         } else if (f.page() >= s.sizePages) {
             t.finish(Outcome.SIGBUS, "page " + f.page() + " is beyond " + s.name + "'s " + s.sizePages + " pages");
-        } else if (s.movePending) {
+        } else if (s.movePending()) {
             t.finish(Outcome.RETRY, s.name + " has a pending move fence");
         } else {
             t.setPhase(Phase.HOOK);
@@ -30,40 +30,74 @@ final class CpuAccess {
         BoState s = t.s;
         if (h.error() != null) {
             t.finish(h.error().faultRetries ? Outcome.RETRY : Outcome.SIGBUS, "driver fault hook failed: " + h.error());
-        } else if (t.device.region(s.resource.region()).isSystem()) {
-            t.setPhase(Phase.POPULATE);
-            t.send(new Address.Region(s.resource.region()), new RegionManager.Populate(s.name, s.op.requestId()));
         } else {
             faultMakeVisible(t);
         }
     }
 
-    static void onPopulated(BoStep t, RegionManager.Populated p) {
-        t.expectPhase(Phase.POPULATE);
-        if (p.ok()) faultMakeVisible(t);
-        else t.finish(Outcome.OOM, "the first page of " + t.s.name + " could not be populated");
-    }
-
-    /** The driver's fault_reserve_notify: validate into the CPU-visible places without waiting. */
+    /**
+     * The driver's fault_reserve_notify (amdgpu_bo_fault_reserve_notify): validate into the CPU-visible places. It
+     * does not pass no_wait_gpu: a busy BO is moved, pipelined, and the fault retries until the move fence signals.
+     */
     private static void faultMakeVisible(BoStep t) {
         BoState s = t.s;
         Placement mappable = t.device.mappablePlacement();
         if (t.device.cpuVisible(s.resource)) {
-            faultIoReserve(t);
+            populate(t);
         } else if (s.pinCount > 0) {
             t.finish(Outcome.SIGBUS, s.name + " is pinned outside CPU-visible memory");
         } else if (mappable.isNone()) {
             t.finish(Outcome.SIGBUS, "the device has no CPU-visible place for " + s.name);
         } else {
-            ValidateWalk.begin(t, mappable, true);
+            ValidateWalk.begin(t, mappable, false);
         }
     }
 
     static void faultValidated(BoStep t, Outcome outcome, String reason) {
-        if (outcome == Outcome.OK && t.device.cpuVisible(t.s.resource)) faultIoReserve(t);
-        else if (outcome == Outcome.OK) t.finish(Outcome.SIGBUS, t.s.name + " is still not CPU-visible after the fault hook");
+        BoState s = t.s;
+        if (outcome == Outcome.OK && !t.device.cpuVisible(s.resource)) t.finish(Outcome.SIGBUS, s.name + " is still not CPU-visible after the fault hook");
+        else if (outcome == Outcome.OK && s.movePending()) t.finish(Outcome.RETRY, reason + "; the move fence " + s.moveFence + " is pending");
+        else if (outcome == Outcome.OK) populate(t);
         else if (outcome == Outcome.EBUSY || outcome == Outcome.ERESTARTSYS) t.finish(Outcome.RETRY, reason);
-        else t.finish(Outcome.SIGBUS, "cannot make " + t.s.name + " CPU-visible: " + reason);
+        else t.finish(Outcome.SIGBUS, "cannot make " + s.name + " CPU-visible: " + reason);
+    }
+
+    /**
+     * A BO in SYSTEM or TT has its pages populated before the CPU maps them (ttm_bo_populate, from the system page
+     * pool, which is where `inject SYSTEM alloc=` strikes); VRAM needs none.
+     */
+    private static void populate(BoStep t) {
+        BoState s = t.s;
+        if (DeviceConfig.populated(s.resource.region())) {
+            t.setPhase(Phase.POPULATE);
+            t.send(new Address.Region(RegionConfig.SYSTEM), new RegionManager.Populate(s.name, t.current().requestId()));
+        } else {
+            populated(t);
+        }
+    }
+
+    /** The pages are there: a fault takes the IO reservation and maps, a kmap takes an IO reference. */
+    private static void populated(BoStep t) {
+        if (t.current().cmd() instanceof BufferObject.Fault) faultIoReserve(t);
+        else ioReference(t);
+    }
+
+    /**
+     * The pool answered. For a fault, as 6.x ttm_bo_vm_fault_reserved: -EAGAIN (busy) retries, any other failure is
+     * SIGBUS; a kmap answers the error. A population for a move into TT belongs to the validate.
+     */
+    static void onPopulated(BoStep t, RegionManager.Populated p) {
+        BufferObject.Running op = t.s.op;
+        if (op != null && op.phase() == Phase.MOVE_POPULATE) {
+            ValidateWalk.onMovePopulated(t, p);
+            return;
+        }
+        t.expectPhase(Phase.POPULATE);
+        boolean fault = op.cmd() instanceof BufferObject.Fault;
+        String why = "populating " + t.s.name + "'s pages failed: " + (p.outcome() == Outcome.EBUSY ? "the page pool is busy" : "no memory");
+        if (p.outcome() == Outcome.OK) populated(t);
+        else if (fault) t.finish(p.outcome() == Outcome.EBUSY ? Outcome.RETRY : Outcome.SIGBUS, why);
+        else t.finish(p.outcome(), why);
     }
 
     private static void faultIoReserve(BoStep t) {
@@ -83,10 +117,10 @@ final class CpuAccess {
             t.finish(Outcome.EPERM, "kmap needs " + k.owner() + " to hold the reservation or the BO to be pinned");
         } else if (s.resource == null) {
             t.finish(Outcome.EINVAL, s.name + " has no resource");
-        } else if (s.movePending) {
+        } else if (s.movePending()) {
             t.finish(Outcome.EBUSY, s.name + " has a pending move fence");
         } else if (t.device.cpuVisible(s.resource)) {
-            ioReference(t);
+            populate(t);
         } else if (s.pinCount > 0) {
             t.finish(Outcome.EINVAL, s.name + " is pinned outside CPU-visible memory");
         } else if (t.device.mappablePlacement().isNone()) {
@@ -97,8 +131,10 @@ final class CpuAccess {
     }
 
     static void kmapValidated(BoStep t, Outcome outcome, String reason) {
-        if (outcome == Outcome.OK && t.device.cpuVisible(t.s.resource)) ioReference(t);
-        else if (outcome == Outcome.OK) t.finish(Outcome.EINVAL, t.s.name + " is still not CPU-visible");
+        BoState s = t.s;
+        if (outcome == Outcome.OK && !t.device.cpuVisible(s.resource)) t.finish(Outcome.EINVAL, s.name + " is still not CPU-visible");
+        else if (outcome == Outcome.OK && s.movePending()) t.finish(Outcome.EBUSY, reason + "; the move fence " + s.moveFence + " is pending");
+        else if (outcome == Outcome.OK) populate(t);
         else t.finish(outcome, reason);
     }
 

@@ -22,9 +22,18 @@ public final class DeviceConfig {
     private final Map<String, RegionConfig> regions;
     private final List<Injection> injections;
     private final Placement mappable;
+    private final WalkMode walk;
+    private final boolean multihop;
 
     public DeviceConfig(long pageBytes, Driver driver, long aperturePages, List<RegionConfig> regions,
                         List<Injection> injections) {
+        this(pageBytes, driver, aperturePages, regions, injections, WalkMode.TICKET, false);
+    }
+
+    public DeviceConfig(long pageBytes, Driver driver, long aperturePages, List<RegionConfig> regions,
+                        List<Injection> injections, WalkMode walk, boolean multihop) {
+        this.walk = java.util.Objects.requireNonNull(walk);
+        this.multihop = multihop;
         if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) throw new IllegalArgumentException("page size must be a power of two");
         this.pageBytes = pageBytes;
         this.driver = driver;
@@ -106,6 +115,29 @@ public final class DeviceConfig {
     }
 
     public long pageBytes() { return pageBytes; }
+    public WalkMode walk() { return walk; }
+    public boolean multihop() { return multihop; }
+
+    /** This device with another eviction walk (tests run one workload under each). */
+    public DeviceConfig withWalk(WalkMode w) {
+        return new DeviceConfig(pageBytes, driver, aperturePages, List.copyOf(regions.values()), injections, w, multihop);
+    }
+
+    /**
+     * The hop a move from {@code from} to {@code to} needs (multihop=yes, as amdgpu: VRAM <-> SYSTEM goes through TT),
+     * or null for a direct move. The first placement of a BO never hops.
+     */
+    public String hopFor(Resource from, Resource to) {
+        if (!multihop || from == null || !regions.containsKey(RegionConfig.TT)) return null;
+        boolean vramSystem = from.region().equals(RegionConfig.VRAM) && to.region().equals(RegionConfig.SYSTEM);
+        boolean systemVram = from.region().equals(RegionConfig.SYSTEM) && to.region().equals(RegionConfig.VRAM);
+        return vramSystem || systemVram ? RegionConfig.TT : null;
+    }
+
+    /** Whether a BO in {@code region} is backed by system pages that must be populated (SYSTEM and TT, as ttm_tt). */
+    public static boolean populated(String region) {
+        return RegionConfig.SYSTEM.equals(region) || RegionConfig.TT.equals(region);
+    }
     public Driver driver() { return driver; }
     public long aperturePages() { return aperturePages; }
     public Map<String, RegionConfig> regions() { return regions; }

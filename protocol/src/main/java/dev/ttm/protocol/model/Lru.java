@@ -60,6 +60,12 @@ public final class Lru {
         if (n != null) unlink(n);
     }
 
+    /** The priority list {@code bo} is on, or -1. */
+    public int priorityOf(String bo) {
+        Node n = where.get(bo);
+        return n == null ? -1 : n.priority;
+    }
+
     public boolean contains(String bo) {
         return where.containsKey(bo);
     }

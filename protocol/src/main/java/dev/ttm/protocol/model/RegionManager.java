@@ -2,6 +2,7 @@ package dev.ttm.protocol.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A region (TTM resource manager) as a decider: the page-range allocator, the per-priority LRU lists and the
@@ -13,7 +14,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
     // ---- inbound messages --------------------------------------------------------------------------------
     public sealed interface Inbound extends Message
-            permits Serial, Free, LruUpdate, VictimDone, Populate, Inject, Resume {
+            permits Serial, Free, LruUpdate, VictimDone, Populate, Inject, Resume, FenceSignaled {
         void dispatchTo(Handler h);
     }
 
@@ -31,6 +32,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         void on(Populate p);
         void on(Inject i);
         void on(Resume r);
+        void on(FenceSignaled f);
     }
 
     /** Allocate {@code pages} in {@code [fpfn, lpfn)} for a BO; pass 2 may evict. Answered by Granted or Refused. */
@@ -42,16 +44,21 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public record EvictAll(long requestId, Address replyTo) implements Serial {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
-    /** A BO gives back one of its allocations (after a move, purge or destroy). */
-    public record Free(String bo, long startPage, long pages) implements Inbound {
+    /**
+     * A BO gives back one of its allocations (after a move, purge or destroy). {@code fences}: what the GPU may still
+     * be doing with the pages. With a {@code ghost} name the pages pass to that ghost until the fences signal (a
+     * pipelined move or a purge); without one they are free at once and the fences become the region's move fence
+     * (a pipelined eviction).
+     */
+    public record Free(String bo, long startPage, long pages, FenceSet fences, String ghost) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     /** Put the BO at the tail of its priority's LRU list, or take it off (pinned). */
     public record LruUpdate(String bo, int priority, boolean onLru) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
-    /** A victim's answer to {@link BufferObject.Evict}. */
-    public record VictimDone(String bo, boolean evicted, boolean busy, String reason) implements Inbound {
+    /** A victim's answer to {@link BufferObject.Evict}; {@code ghost}: the victim's pages wait in that ghost for its fences. */
+    public record VictimDone(String bo, boolean evicted, boolean busy, String reason, String ghost) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     /** Populate a BO's pages on a CPU access (only SYSTEM can fail it: an injected nospace). */
@@ -67,15 +74,16 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
 
-    /** Answers to a BO. */
-    public record Granted(Resource resource, long requestId) implements BufferObject.Inbound {
+    /** Answers to a BO. {@code moveFence}: the region's pending move fence, which the new resource carries. */
+    public record Granted(Resource resource, FenceSet moveFence, long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
     /** {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. */
-    public record Refused(Outcome outcome, String reason, boolean busyVictims, long requestId) implements BufferObject.Inbound {
+    public record Refused(Outcome outcome, String reason, long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
-    public record Populated(boolean ok, long requestId) implements BufferObject.Inbound {
+    /** {@code OK}, {@code ENOMEM} (no pages) or {@code EBUSY} (the pool is busy: -EAGAIN). */
+    public record Populated(Outcome outcome, long requestId) implements BufferObject.Inbound {
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
 
@@ -87,14 +95,16 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     }
 
     public sealed interface RegionEvent extends Event
-            permits Allocated, Freed, LruMoved, InjectionUsed, InjectionArmed, EvictionWalk.Began, EvictionWalk.Asked,
+            permits Allocated, Freed, Ghosted, MoveFenceAdded, FencesSignaled, GhostAwaited, LruMoved, InjectionUsed, InjectionArmed, EvictionWalk.Began, EvictionWalk.Asked,
                     EvictionWalk.Answered, EvictionWalk.Ended, EvictionWalk.Deferred, EvictionWalk.Resumed {
         void applyTo(RegionState s);
     }
 
-    public record Allocated(Allocation allocation, int priority, boolean onLru) implements RegionEvent {
+    /** {@code moveFence}: the region's move fence, which the new resource carries (the BO hears when it signals). */
+    public record Allocated(Allocation allocation, int priority, boolean onLru, FenceSet moveFence) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
             Allocation al = allocation;
+            if (!moveFence.isEmpty()) s.carriers.merge(al.bo(), moveFence, FenceSet::union);
             s.allocator.allocate(al.startPage(), al.pages());
             s.allocations.put(al.startPage(), al);
             s.startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
@@ -104,6 +114,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     }
     public record Freed(String bo, long startPage, long pages) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
+            s.ghosts.remove(bo);
             s.allocator.free(startPage, pages);
             s.allocations.remove(startPage);
             s.usedPages -= pages;
@@ -116,6 +127,45 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 s.windowLeft(bo);
             }
         }
+    }
+    /**
+     * {@code bo}'s allocation at {@code startPage} passes to {@code ghost}, an anonymous destroyed object that holds the
+     * pages until {@code fences} signal; the ghost goes to the tail of the LRU (priority {@code priority}).
+     */
+    public record Ghosted(String bo, long startPage, String ghost, FenceSet fences, int priority) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            Allocation al = s.allocations.get(startPage);
+            s.allocations.put(startPage, new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn()));
+            List<Long> starts = s.startsByBo.get(bo);
+            starts.remove(startPage);
+            if (starts.isEmpty()) {
+                s.startsByBo.remove(bo);
+                s.lruRemove(bo);
+            } else {
+                s.windowLeft(bo);
+            }
+            s.startsByBo.computeIfAbsent(ghost, k -> new ArrayList<>(1)).add(startPage);
+            s.ghosts.put(ghost, fences);
+            s.lruPut(ghost, priority);
+        }
+    }
+    /** A busy victim's pages were freed at once: allocations here carry its fences until they signal. */
+    public record MoveFenceAdded(FenceSet fences) implements RegionEvent {
+        @Override public void applyTo(RegionState s) { s.moveFence = s.moveFence.union(fences); }
+    }
+    /** Fences 1..{@code seq} of {@code bo} signalled: the move fence, the ghosts and the carriers stop waiting for them. */
+    public record FencesSignaled(String bo, long seq) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            s.signaled.merge(bo, seq, Math::max);
+            s.moveFence = s.moveFence.signaled(bo, seq);
+            s.ghosts.replaceAll((g, f) -> f.signaled(bo, seq));
+            s.carriers.replaceAll((b, f) -> f.signaled(bo, seq));
+            s.carriers.values().removeIf(FenceSet::isEmpty);
+        }
+    }
+    /** The walk waits for {@code ghost}'s fences: the ghost is freed when they signal, and the walk goes on. */
+    public record GhostAwaited(String ghost) implements RegionEvent {
+        @Override public void applyTo(RegionState s) { s.walks.walk = s.walks.walk.asking(ghost); }
     }
     public record LruMoved(String bo, int priority, boolean onLru) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
@@ -191,34 +241,41 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         private void refuseQueued(Message request) {
             String why = config.name() + ": too many allocation requests queued";
-            Message refusal = request instanceof Alloc ? new Refused(Outcome.EBUSY, why, false, request.requestId())
+            Message refusal = request instanceof Alloc ? new Refused(Outcome.EBUSY, why, request.requestId())
                     : Reply.of(request.requestId(), Outcome.EBUSY, why);
             send(((Serial) request).replyTo(), refusal);
         }
 
         private void onAlloc(Alloc a) {
             assert a.pages() > 0 && a.fpfn() < a.lpfn() : "malformed alloc " + a;
-            // SYSTEM's resource allocation never fails for space: there an injected nospace hits page population.
+            // SYSTEM's resource allocation never fails: there an injected fault hits page population instead.
             int nospace = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_NOSPACE);
-            int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
+            int busy = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_BUSY);
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
                 out.emit(new InjectionUsed(busy));
-                send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", false, a.requestId()));
+                send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", a.requestId()));
             } else if (nospace >= 0) {
                 out.emit(new InjectionUsed(nospace));
-                send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", false, a.requestId()));
+                send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", a.requestId()));
+            } else if (a.nowait() && !s.moveFence.isEmpty()) {
+                // ttm_bo_add_move_fence with no_wait_gpu: allocating here would wait for the move fence; next place.
+                send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": its move fence " + s.moveFence + " is pending (nowait)", a.requestId()));
             } else if (!tryGrant(a)) {
                 if (a.pass() == 1 || !config.evicts()) {
-                    send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", false, a.requestId()));
+                    send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no free range of " + a.pages() + " pages", a.requestId()));
                 } else {
                     continueWalk(EvictionWalk.Walk.begin(a, s.walkLru(a)), true, false);
                 }
             }
         }
 
-        /** A BO on the LRU can help {@code a} if its pages intersect the range; the requester is never its own victim. */
+        /**
+         * A BO (or ghost) on the LRU can help {@code a} if its pages intersect the range; the requester is never its
+         * own victim; a walk that must not wait passes over ghosts (their pages are free only when their fences signal).
+         */
         private boolean mayHelp(Message request, String bo) {
-            if (!(request instanceof Alloc a)) return true; // evict-all: every BO on the LRU
+            if (!(request instanceof Alloc a)) return true; // evict-all: every BO on the LRU, and every ghost
+            if (a.nowait() && s.ghosts.containsKey(bo)) return false;
             return !bo.equals(a.bo()) && s.intersects(bo, a.fpfn(), a.lpfn());
         }
 
@@ -227,8 +284,8 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
             if (start < 0) return false;
             Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
-            out.emit(new Allocated(al, a.priority(), !a.pinned()));
-            send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), a.requestId()));
+            out.emit(new Allocated(al, a.priority(), !a.pinned(), s.moveFence));
+            send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), s.moveFence, a.requestId()));
             return true;
         }
 
@@ -253,8 +310,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             }
             String victim = walks().askNext(w, begin, s.walkLru(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null) {
+                // A ghost is not asked: the walk waits for its fences (ttm_bo_evict_cb waits for a deleted BO).
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
-                send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
+                if (!s.ghosts.containsKey(victim)) send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
                 return;
             }
             answerExhausted(w);
@@ -264,7 +322,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         private void answerExhausted(EvictionWalk.Walk w) {
             if (w.request() instanceof Alloc a) {
                 send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space for " + a.pages()
-                        + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), w.skippedBusy(), a.requestId()));
+                        + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), a.requestId()));
             } else {
                 EvictAll e = (EvictAll) w.request();
                 List<String> left = s.lruOrder();
@@ -279,6 +337,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             EvictionWalk.Walk w = s.walks.walk;
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
+            if (v.ghost() != null && s.ghosts.containsKey(v.ghost())) {
+                out.emit(new GhostAwaited(v.ghost())); // the victim was freed into a ghost: wait for its fences
+                return;
+            }
             out.emit(new EvictionWalk.Answered(v.busy()));
             continueWalk(w.answered(v.busy()), false, true);
         }
@@ -288,7 +350,34 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             Allocation al = s.allocations.get(f.startPage());
             if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
                 throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
-            out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+            FenceSet pending = s.unsignaled(f.fences());
+            if (pending.isEmpty()) {
+                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+            } else if (f.ghost() != null) {
+                int priority = Math.max(0, s.lru.priorityOf(f.bo()));
+                out.emit(new Ghosted(f.bo(), f.startPage(), f.ghost(), pending, priority));
+            } else {
+                out.emit(new MoveFenceAdded(pending)); // before the pages are free: nothing is allocated without it
+                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+            }
+        }
+
+        /**
+         * Fences signalled: ghosts that waited only for them are freed (a walk waiting for one goes on, by a message to
+         * itself so that it sees the pages free), the move fence shrinks, and the carriers hear of it.
+         */
+        @Override
+        public void on(FenceSignaled f) {
+            out.emit(new FencesSignaled(f.bo(), f.seq()));
+            for (Map.Entry<String, FenceSet> c : s.carriers.entrySet())
+                if (c.getValue().clearedBy(f.bo(), f.seq())) send(new Address.Bo(c.getKey()), f);
+            EvictionWalk.Walk w = s.walks.walk;
+            for (Map.Entry<String, FenceSet> g : s.ghosts.entrySet()) {
+                if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
+                for (Allocation al : s.allocationsOf(g.getKey())) out.emit(new Freed(g.getKey(), al.startPage(), al.pages()));
+                if (w != null && g.getKey().equals(w.victim()))
+                    send(address, new VictimDone(g.getKey(), true, false, g.getKey() + "'s fences signalled", null));
+            }
         }
 
         @Override
@@ -299,9 +388,17 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(Populate p) {
-            int inj = s.injections.next(Injection.Kind.ALLOC_NOSPACE);
-            if (inj >= 0) out.emit(new InjectionUsed(inj));
-            send(new Address.Bo(p.bo()), new Populated(inj < 0, p.requestId()));
+            int nospace = s.injections.next(Injection.Kind.ALLOC_NOSPACE);
+            int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
+            Outcome outcome = Outcome.OK;
+            if (busy >= 0 && (nospace < 0 || busy < nospace)) {
+                out.emit(new InjectionUsed(busy));
+                outcome = Outcome.EBUSY;
+            } else if (nospace >= 0) {
+                out.emit(new InjectionUsed(nospace));
+                outcome = Outcome.ENOMEM;
+            }
+            send(new Address.Bo(p.bo()), new Populated(outcome, p.requestId()));
         }
 
         @Override

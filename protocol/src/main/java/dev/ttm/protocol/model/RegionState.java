@@ -25,6 +25,14 @@ public final class RegionState {
     final EvictionWalk.Host walks = new EvictionWalk.Host();
     final Injections injections;
     long usedPages;
+    /** The fences of busy victims whose pages were freed at once: every resource allocated here carries them. */
+    FenceSet moveFence = FenceSet.NONE;
+    /** Ghosts holding pages here, with the fences each waits for. */
+    final TreeMap<String, FenceSet> ghosts = new TreeMap<>();
+    /** BOs given a resource here while the move fence was pending, and which of its fences they still carry. */
+    final TreeMap<String, FenceSet> carriers = new TreeMap<>();
+    /** The highest fence number heard signalled, per BO: a ghost or move fence made later never waits for those. */
+    final TreeMap<String, Long> signaled = new TreeMap<>();
 
     RegionState(RegionConfig config, List<Injection> injections) {
         this.config = config;
@@ -38,7 +46,31 @@ public final class RegionState {
     public long freePages() { return allocator.freePages(); }
     public EvictionWalk.Walk walk() { return walks.walk; }
     public int deferredCount() { return walks.deferred.size(); }
+    /** The requests waiting behind the walk in progress, oldest first (read-only). */
+    public java.util.Collection<Message> deferredRequests() { return Collections.unmodifiableCollection(walks.deferred); }
     public Injections injections() { return injections; }
+    public FenceSet moveFence() { return moveFence; }
+    /** Ghosts and the fences each waits for (read-only). */
+    public Map<String, FenceSet> ghosts() { return Collections.unmodifiableMap(ghosts); }
+    public boolean isGhost(String name) { return ghosts.containsKey(name); }
+    /** Which fences of the region's move fence its resources' holders still carry (read-only). */
+    public Map<String, FenceSet> carriers() { return Collections.unmodifiableMap(carriers); }
+
+    /** The part of {@code f} not yet heard signalled here. */
+    FenceSet unsignaled(FenceSet f) {
+        FenceSet left = f;
+        for (Map.Entry<String, Long> e : f.upTo().entrySet()) {
+            Long heard = signaled.get(e.getKey());
+            if (heard != null) left = left.signaled(e.getKey(), heard);
+        }
+        return left;
+    }
+
+    public long ghostPages() {
+        long n = 0;
+        for (String g : ghosts.keySet()) for (RegionManager.Allocation a : allocationsOf(g)) n += a.pages();
+        return n;
+    }
 
     /** Allocations by start page (read-only). */
     public Map<Long, RegionManager.Allocation> allocations() {
@@ -69,8 +101,17 @@ public final class RegionState {
         return lru.size();
     }
 
-    /** LRU order, least recently used first, priority 0's list before 1, 2, 3. */
+    /** LRU order of the BOs (ghosts left out), least recently used first, priority 0's list before 1, 2, 3. */
     public List<String> lruOrder() {
+        List<String> all = lru.order();
+        if (ghosts.isEmpty()) return all;
+        List<String> out = new ArrayList<>(all.size());
+        for (String n : all) if (!ghosts.containsKey(n)) out.add(n);
+        return out;
+    }
+
+    /** LRU order with the ghosts. */
+    public List<String> lruOrderWithGhosts() {
         return lru.order();
     }
 

@@ -67,8 +67,10 @@ public final class StateDigest {
                 .field("mapped", s.mapped)
                 .field("kmaps", s.kmaps)
                 .field("ioRefs", s.ioRefs)
-                .field("fences", s.fences)
-                .field("movePending", s.movePending)
+                .field("fenceSeq", s.fenceSeq)
+                .field("signaledSeq", s.signaledSeq)
+                .field("moveFence", s.moveFence)
+                .field("ghosts", s.ghosts)
                 .field("destroyed", s.destroyed)
                 .field("movedPages", s.movedPages)
                 .field("evictions", s.evictions)
@@ -87,6 +89,10 @@ public final class StateDigest {
                 .field("walks", s.walks)
                 .field("injections", s.injections)
                 .field("usedPages", s.usedPages)
+                .field("moveFence", s.moveFence)
+                .field("ghosts", s.ghosts)
+                .field("carriers", s.carriers)
+                .field("signaled", s.signaled)
                 .toString();
     }
 

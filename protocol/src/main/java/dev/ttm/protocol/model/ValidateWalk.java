@@ -62,7 +62,11 @@ final class ValidateWalk {
         return false;
     }
 
-    /** Asks the region of the next usable place for space; after the last place of pass 1, pass 2 begins. */
+    /**
+     * Asks the region of the next usable place for space; after the last place of pass 1, pass 2 begins. A place
+     * whose range is too small for the BO is asked all the same: TTM learns that only from the allocator, and its
+     * eviction walk evicts the range's victims for nothing first.
+     */
     private static void nextPlace(BoStep t, Placement pl, boolean nowait, int pass, int from) {
         BoState s = t.s;
         List<Place> places = pl.places();
@@ -70,7 +74,7 @@ final class ValidateWalk {
             Place p = places.get(i);
             if (!p.usableInPass(pass)) continue;
             PageRange range = t.device.resolve(p);
-            if (range == null || range.pages() < s.sizePages) continue; // unknown region or too small a window
+            if (range == null) continue; // an undeclared region, or an empty window
             t.emit(new BufferObject.OpChanged(s.op.allocating(pl, nowait, pass, i)));
             t.send(new Address.Region(p.region()), new RegionManager.Alloc(s.name, s.sizePages, s.priority, p,
                     range.fpfn(), range.lpfn(), pass, nowait, false, s.op.requestId(), t.bo.address()));
@@ -79,57 +83,140 @@ final class ValidateWalk {
         if (pass == 1) {
             if (compatible(t, pl, 2)) t.validated(Outcome.OK, "already in a fallback place");
             else nextPlace(t, pl, nowait, 2, 0);
-        } else if (s.op.sawBusy()) {
-            // Only busy victims stood in the way: transient (a fault retries), not out of memory.
-            t.validated(Outcome.EBUSY, "no space for " + s.sizePages + " pages in " + pl + " without waiting for busy victims");
         } else {
+            // Busy or reserved victims only mean that no space was found (ttm_bo_validate: -ENOSPC becomes -ENOMEM).
             t.validated(Outcome.ENOMEM, "no space for " + s.sizePages + " pages in " + pl);
         }
     }
 
+    /** A region granted space: the move itself, or first the multihop bounce or the population of TT pages. */
     static void onGranted(BoStep t, RegionManager.Granted g) {
-        t.expectPhase(BufferObject.Phase.ALLOC);
+        BoState s = t.s;
+        Running op = s.op;
+        if (op == null || (op.phase() != BufferObject.Phase.ALLOC && op.phase() != BufferObject.Phase.HOP))
+            throw new IllegalStateException("bo " + s.name + ": grant in phase " + (op == null ? "idle" : op.phase()));
+        if (op.phase() == BufferObject.Phase.HOP) {
+            arrive(t, op.granted(BufferObject.Phase.RUNNING, op.target(), g));
+            return;
+        }
+        String hop = t.device.hopFor(s.resource, g.resource());
+        if (hop == null) {
+            arrive(t, op.granted(BufferObject.Phase.RUNNING, g, null));
+            return;
+        }
+        // amdgpu refuses VRAM <-> SYSTEM with -EMULTIHOP: ttm_bo_bounce_temp_buffer moves through TT first.
+        t.emit(new BufferObject.OpChanged(op.granted(BufferObject.Phase.HOP, g, null)));
+        t.send(new Address.Region(hop), new RegionManager.Alloc(s.name, s.sizePages, s.priority, Place.of(hop), 0,
+                t.device.region(hop).sizePages(), 2, op.nowait(), false, op.requestId(), t.bo.address()));
+    }
+
+    /** The next move's resource is granted: populate TT pages first (not at creation), then move. */
+    private static void arrive(BoStep t, Running op) {
+        Resource to = op.arriving().resource();
+        boolean creation = op.cmd() instanceof BufferObject.Create;
+        if (!creation && to.region().equals(RegionConfig.TT)) {
+            t.emit(new BufferObject.OpChanged(op.at(BufferObject.Phase.MOVE_POPULATE)));
+            t.send(new Address.Region(RegionConfig.SYSTEM), new RegionManager.Populate(t.s.name, op.requestId()));
+            return;
+        }
+        t.emit(new BufferObject.OpChanged(op));
+        moved(t);
+    }
+
+    /** TT's pages for the move were populated (or not: the move fails and the granted space goes back). */
+    static void onMovePopulated(BoStep t, RegionManager.Populated p) {
+        Running op = t.s.op;
+        if (p.outcome() == Outcome.OK) {
+            t.emit(new BufferObject.OpChanged(op.at(BufferObject.Phase.RUNNING)));
+            moved(t);
+        } else {
+            giveBack(t, op.target());
+            if (op.hop() != null) giveBack(t, op.hop());
+            t.validated(p.outcome(), "populating " + t.s.name + "'s pages in TT failed: " + p.outcome());
+        }
+    }
+
+    /** Moves to the arriving grant; after a hop, on to the target at once. */
+    private static void moved(BoStep t) {
+        Running op = t.s.op;
+        boolean eviction = isEviction(t.s);
+        moveTo(t, op.arriving(), eviction);
+        if (op.hop() != null) moveTo(t, op.target(), false);
+        t.validated(Outcome.OK, "moved to " + t.s.resource + (op.hop() != null ? " through " + op.hop().resource() : ""));
+    }
+
+    /**
+     * One move (ttm_bo_handle_move_mem): unmap, take the new resource, give the old pages back. A busy BO's move is
+     * pipelined: the new resource carries the BO's fences as its move fence (and the region's, ttm_bo_add_move_fence),
+     * and its old pages pass to a ghost that holds them until those fences signal (ttm_buffer_object_transfer) —
+     * except for an eviction, whose pages are freed at once while the region keeps the fences as its move fence.
+     */
+    private static void moveTo(BoStep t, RegionManager.Granted g, boolean eviction) {
         BoState s = t.s;
         Resource old = s.resource;
+        FenceSet busy = s.busyFences();
         if (old != null) CpuAccess.unmapVirtual(t); // the first placement has nothing mapped to zap
-        t.emit(new BufferObject.Moved(old, g.resource(), isEviction(s), s.busy()));
-        if (old != null) t.send(new Address.Region(old.region()), new RegionManager.Free(s.name, old.startPage(), old.pages()));
-        t.validated(Outcome.OK, "moved to " + g.resource());
+        FenceSet carried = (old == null ? s.moveFence : busy).union(g.moveFence());
+        String ghost = old != null && !busy.isEmpty() && !eviction ? s.nextGhostName() : null;
+        t.emit(new BufferObject.Moved(old, g.resource(), eviction, carried, ghost));
+        if (old != null) t.send(new Address.Region(old.region()), new RegionManager.Free(s.name, old.startPage(), old.pages(), busy, ghost));
+    }
+
+    /** A granted resource the BO will not use after all. */
+    private static void giveBack(BoStep t, RegionManager.Granted g) {
+        Resource r = g.resource();
+        t.send(new Address.Region(r.region()), new RegionManager.Free(t.s.name, r.startPage(), r.pages(), FenceSet.NONE, null));
     }
 
     static void onRefused(BoStep t, RegionManager.Refused r) {
-        t.expectPhase(BufferObject.Phase.ALLOC);
         Running op = t.s.op;
+        if (op != null && op.phase() == BufferObject.Phase.HOP) {
+            giveBack(t, op.target());
+            t.validated(r.outcome() == Outcome.EBUSY ? Outcome.EBUSY : Outcome.ENOMEM, "no space in TT for the multihop bounce: " + r.reason());
+            return;
+        }
+        t.expectPhase(BufferObject.Phase.ALLOC);
         if (r.outcome() == Outcome.ENOMEM) {
-            if (r.busyVictims()) t.emit(new BufferObject.OpChanged(op.busySeen()));
             nextPlace(t, op.placement(), op.nowait(), op.pass(), op.index() + 1);
         } else {
             t.validated(r.outcome(), r.reason());
         }
     }
 
-    /** The BO loses its resource: unmapped, freed in its region; a purge or the end of a delayed destroy. */
-    static void dropResource(BoStep t, boolean eviction) {
-        Resource old = t.s.resource;
+    /**
+     * The BO loses its resource: unmapped, its pages given back; a purge, the end of a delayed destroy, or the eviction
+     * of a destroyed BO. A busy BO's pages go to a ghost (ttm_bo_pipeline_gutting); returns its name, or null.
+     */
+    static String dropResource(BoStep t, boolean eviction) {
+        BoState s = t.s;
+        Resource old = s.resource;
+        FenceSet busy = s.busyFences();
         CpuAccess.unmapVirtual(t);
-        t.emit(new BufferObject.Moved(old, null, eviction, false));
-        t.send(new Address.Region(old.region()), new RegionManager.Free(t.s.name, old.startPage(), old.pages()));
+        String ghost = busy.isEmpty() ? null : s.nextGhostName();
+        t.emit(new BufferObject.Moved(old, null, eviction, s.moveFence, ghost));
+        t.send(new Address.Region(old.region()), new RegionManager.Free(s.name, old.startPage(), old.pages(), busy, ghost));
+        return ghost;
     }
 
-    /** A region's eviction walk asks this BO to leave: it does if it can be try-reserved, else says why not. */
+    /**
+     * A region's eviction walk asks this BO to leave: it does if it can be try-reserved, else says why not. A
+     * destroyed BO is not moved but freed; if it is still busy its pages go to a ghost, which the walk then waits for.
+     */
     static void onEvict(BoStep t, BufferObject.Evict e) {
         BoState s = t.s;
         RegionConfig rc = t.device.region(e.region());
         String refuse = refusal(s, e, rc);
         if (refuse != null) {
-            t.send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, false, s.busy() && e.nowait(), refuse));
+            t.send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, false, s.busy() && e.nowait(), refuse, null));
             return;
         }
         t.emit(new BufferObject.Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
         t.emit(new BufferObject.OpChanged(Running.of(e, true, e.nowait())));
         if (s.destroyed || rc.purge()) {
-            dropResource(t, true);
-            t.validated(Outcome.OK, s.destroyed ? "freed (destroyed)" : "purged");
+            boolean busy = s.busy();
+            String ghost = dropResource(t, true);
+            t.ghostForWalk = ghost; // ttm_bo_evict waits for a busy BO before it frees or purges it
+            t.validated(Outcome.OK, (s.destroyed ? "freed (destroyed)" : "purged") + (busy ? "; its pages wait in " + ghost + " for its fences" : ""));
         } else {
             begin(t, t.device.evictionPlacement(e.region()), e.nowait());
         }

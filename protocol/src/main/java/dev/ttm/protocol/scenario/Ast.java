@@ -17,7 +17,7 @@ public final class Ast {
     // ---- Resolved device/region set-up (defaults applied) ----
 
     /** pageBytes default 4096; driver simple|io-lru|v3-atomic (default simple); apertureBytes null if not given. */
-    public record DeviceDecl(long pageBytes, String driver, Long apertureBytes) {}
+    public record DeviceDecl(long pageBytes, String driver, Long apertureBytes, String walk, boolean multihop) {}
 
     /**
      * sizeBytes null = unbounded (only SYSTEM may be unbounded); visibleBytes = CPU-visible window [0,visible),
@@ -95,7 +95,7 @@ public final class Ast {
     // ---- Expectation checks ----
 
     public sealed interface Check permits InCheck, BoCounterCheck, BoFlagCheck, ReservedByCheck, RegionUsageCheck,
-            LruCheck, DeviceCounterCheck, InvariantsOkCheck, ViolationCheck {}
+            LruCheck, GhostsCheck, DeviceCounterCheck, InvariantsOkCheck, ViolationCheck {}
 
     /** region null = none. */
     public record InCheck(String bo, String region, boolean visible) implements Check {}
@@ -108,6 +108,8 @@ public final class Ast {
     /** what: used|free. */
     public record RegionUsageCheck(String region, String what, long bytes) implements Check {}
     public record LruCheck(String region, List<String> bos) implements Check {}
+    /** How many ghosts hold pages in the region (an extension of the documented checks). */
+    public record GhostsCheck(String region, long count) implements Check {}
     /** counter: moved (bytes)|evictions|warnings|io-reserves|io-frees. */
     public record DeviceCounterCheck(String counter, long value) implements Check {}
     public record InvariantsOkCheck() implements Check {}

@@ -14,7 +14,7 @@ import java.util.function.BiFunction;
 final class ExpectParser {
     private static final Set<String> DEVICE_COUNTERS = Set.of("moved", "evictions", "warnings", "io-reserves",
             "io-frees");
-    private static final Set<String> REGION_KEYS = Set.of("used", "free", "lru");
+    private static final Set<String> REGION_KEYS = Set.of("used", "free", "lru", "ghosts");
     private static final Set<String> BO_COUNTERS = Set.of("pinned", "kmaps", "io-refs");
     private static final Set<String> BO_FLAGS = Set.of("mapped", "busy", "destroyed");
     private static final int MAX_INVARIANT = 13;
@@ -153,6 +153,9 @@ final class ExpectParser {
         Ast.Pos vpos = tok.atIndex(key.length() + 1);
         if (key.equals("lru")) {
             return new Ast.LruCheck(region, lruList(tok, key.length() + 1));
+        }
+        if (key.equals("ghosts")) {
+            return new Ast.GhostsCheck(region, Syntax.number(value, vpos, Syntax.MAX_NUMBER));
         }
         Ast.RegionDecl d = setup.region(region);
         if (key.equals("free") && d != null && d.sizeBytes() == null) {

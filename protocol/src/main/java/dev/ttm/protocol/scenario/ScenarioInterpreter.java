@@ -15,6 +15,7 @@ import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
+import dev.ttm.protocol.model.WalkMode;
 import dev.ttm.protocol.model.RegionManager;
 import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Reply;
@@ -76,7 +77,8 @@ final class ScenarioInterpreter {
         List<Injection> injections = new ArrayList<>();
         for (Ast.Injection i : s.injections()) injections.add(injection(i));
         long aperture = s.device().apertureBytes() == null ? 0 : s.device().apertureBytes() / page;
-        return new DeviceConfig(page, Driver.parse(s.device().driver()), aperture, regions, injections);
+        return new DeviceConfig(page, Driver.parse(s.device().driver()), aperture, regions, injections,
+                WalkMode.parse(s.device().walk()), s.device().multihop());
     }
 
     static Injection injection(Ast.Injection i) {
@@ -134,7 +136,7 @@ final class ScenarioInterpreter {
     // ---- operations ----------------------------------------------------------------------------------
     private void runOp(Ast.OpStmt o) {
         long id = submit(o.op());
-        answer(o.pos(), id, o.expect(), "it waits (for a reservation the script still holds?); use 'start ... as H' and 'await H'");
+        answer(o.pos(), id, o.expect(), "it waits for a reservation the script still holds or a fence it has not signalled; use 'start ... as H' and 'await H'");
     }
 
     private void await(Ast.AwaitStmt a) {
@@ -324,6 +326,10 @@ final class ScenarioInterpreter {
         }
         if (c instanceof Ast.LruCheck l) {
             return new String[] {String.join(",", l.bos()), String.join(",", sim.region(l.region()).lruOrder()), l.region() + " lru"};
+        }
+        if (c instanceof Ast.GhostsCheck g) {
+            RegionState r = sim.region(g.region());
+            return new String[] {String.valueOf(g.count()), String.valueOf(r.ghosts().size()), g.region() + " ghosts"};
         }
         Ast.DeviceCounterCheck d = (Ast.DeviceCounterCheck) c;
         long v = 0;

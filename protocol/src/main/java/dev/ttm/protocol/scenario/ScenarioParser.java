@@ -104,7 +104,7 @@ public final class ScenarioParser {
             setup = setupParser.finish(f -> errors.add(f.toError()));
         } catch (RuntimeException e) {
             errors.add(internal(current, e));
-            setup = new Setup(new Ast.DeviceDecl(4096, "simple", null), List.of(), List.of(),
+            setup = new Setup(new Ast.DeviceDecl(4096, "simple", null, "ticket", false), List.of(), List.of(),
                     java.util.Set.of(Syntax.SYSTEM), java.util.Map.of());
         }
         bodyParser = new BodyParser(setup);

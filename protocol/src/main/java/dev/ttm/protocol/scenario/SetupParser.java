@@ -38,7 +38,7 @@ final class SetupParser {
     private final Map<String, RawRegion> regions = new LinkedHashMap<>();
     private final List<RawInjection> injections = new ArrayList<>();
     private boolean deviceSeen;
-    private Ast.DeviceDecl device = new Ast.DeviceDecl(DEFAULT_PAGE, "simple", null);
+    private Ast.DeviceDecl device = new Ast.DeviceDecl(DEFAULT_PAGE, "simple", null, "ticket", false);
 
     SetupParser(String file) {
         this.file = file;
@@ -59,11 +59,21 @@ final class SetupParser {
             throw Syntax.fail(t.get(0).pos(), "'device' given twice");
         }
         deviceSeen = true;
-        Attrs a = Attrs.read(t.subList(1, t.size()), Set.of("page", "driver", "aperture"), Set.of());
+        Attrs a = Attrs.read(t.subList(1, t.size()), Set.of("page", "driver", "aperture", "walk", "multihop"), Set.of());
         long page = a.has("page") ? pageSize(a) : DEFAULT_PAGE;
         String driver = a.has("driver") ? driver(a) : "simple";
         Long aperture = a.has("aperture") ? aperture(a, page, driver) : null;
-        device = new Ast.DeviceDecl(page, driver, aperture);
+        String walk = a.has("walk") ? oneOf(a, "walk", List.of("ticket", "trylock", "exec")) : "ticket";
+        boolean multihop = a.has("multihop") && oneOf(a, "multihop", List.of("yes", "no")).equals("yes");
+        device = new Ast.DeviceDecl(page, driver, aperture, walk, multihop);
+    }
+
+    private static String oneOf(Attrs a, String key, List<String> allowed) {
+        String v = a.value(key);
+        if (!allowed.contains(v)) {
+            throw Syntax.fail(a.valuePos(key), "unknown " + key + " " + Syntax.quote(v) + " (expected " + String.join(", ", allowed) + ")");
+        }
+        return v;
     }
 
     /** Only io-lru has an IO aperture: under the other drivers the size would be silently ignored. */

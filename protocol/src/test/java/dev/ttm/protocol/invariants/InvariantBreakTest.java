@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
+import dev.ttm.protocol.model.FenceSet;
 import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Driver;
 import dev.ttm.protocol.model.IoManager;
@@ -223,7 +224,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("VRAM"));
             r.pin("A");
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, FenceSet.NONE, null));
             r.assertOnly(Invariant.PINNED_STAYS, "bo A");
         }
 
@@ -233,7 +234,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("VRAM"));
             r.pin("A");
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, FenceSet.NONE, null));
             r.assertOnly(Invariant.PINNED_STAYS, "bo A");
         }
 
@@ -242,8 +243,8 @@ class InvariantBreakTest {
             Rig r = new Rig();
             r.create("A", 4, Place.of("VRAM"));
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, false));
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, FenceSet.NONE, null));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, FenceSet.NONE, null));
             assertTrue(r.checker.all().isEmpty(), () -> r.checker.all().toString());
         }
 
@@ -316,7 +317,7 @@ class InvariantBreakTest {
             assertEquals(0, r.bo("A").resource().startPage());
             Address vram = new Address.Region("VRAM");
             ModelTestAccess.allocator(r.region("VRAM")).free(0, 4); // the allocator forgets A's pages ...
-            r.sim.corrupt(vram, new RegionManager.Allocated(new RegionManager.Allocation("B", 2, 4, 0, VRAM_PAGES), 0, false)); // ... and B gets 2..6
+            r.sim.corrupt(vram, new RegionManager.Allocated(new RegionManager.Allocation("B", 2, 4, 0, VRAM_PAGES), 0, false, FenceSet.NONE)); // ... and B gets 2..6
             r.check();
             r.assertCaught(Invariant.CAPACITY, "region VRAM");
             r.assertCaught(Invariant.CAPACITY, "bo B");
@@ -342,7 +343,7 @@ class InvariantBreakTest {
             Address vram = new Address.Region("VRAM");
             // The region's record now claims the allocation was made for the range 8..16: it lies outside it.
             r.sim.corrupt(vram, new RegionManager.Freed("A", 0, 4));
-            r.sim.corrupt(vram, new RegionManager.Allocated(new RegionManager.Allocation("A", 0, 4, 8, 16), 0, true));
+            r.sim.corrupt(vram, new RegionManager.Allocated(new RegionManager.Allocation("A", 0, 4, 8, 16), 0, true, FenceSet.NONE));
             r.check();
             r.assertOnly(Invariant.RANGE, "region VRAM");
             r.assertCaught(Invariant.RANGE, "bo A");
@@ -356,7 +357,7 @@ class InvariantBreakTest {
             Resource now = r.bo("A").resource();
             assertEquals(8, now.startPage());
             // Same pages, but the resource says it was allocated for 12..16.
-            r.sim.corrupt(new Address.Bo("A"), new BufferObject.Moved(now, new Resource("VRAM", 8, 4, 12, 16), false, false));
+            r.sim.corrupt(new Address.Bo("A"), new BufferObject.Moved(now, new Resource("VRAM", 8, 4, 12, 16), false, FenceSet.NONE, null));
             r.check();
             r.assertOnly(Invariant.RANGE, "bo A");
         }
@@ -382,7 +383,7 @@ class InvariantBreakTest {
             r.fault("A");
             assertTrue(r.bo("A").mapped());
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, false, FenceSet.NONE, null));
             r.assertOnly(Invariant.UNMAP_BEFORE_MOVE, "bo A");
         }
 
@@ -392,7 +393,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("TT"));
             r.reserve("A", "k");
             r.ok("A", id -> new BufferObject.Kmap("k", id, r.client), Outcome.OK);
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, true, FenceSet.NONE, null));
             r.assertOnly(Invariant.UNMAP_BEFORE_MOVE, "bo A");
         }
 
@@ -403,8 +404,8 @@ class InvariantBreakTest {
             r.fault("A");
             r.ok("A", id -> new BufferObject.Unmap(null, id, r.client), Outcome.OK);
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, false, false));
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), null, false, FenceSet.NONE, null));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, FenceSet.NONE, null));
             r.assertClean();
         }
 
@@ -543,7 +544,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("TT"));
             r.reserve("A", "k");
             r.sim.corrupt(new Address.Bo("A"), new BufferObject.IoRefsChanged(1, false)); // a reference that no mapping or kmap explains
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, FenceSet.NONE, null));
             r.assertOnly(Invariant.FRESH_RESOURCE, "bo A");
         }
 
@@ -553,7 +554,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("TT"));
             r.reserve("A", "k");
             r.ok("A", id -> new BufferObject.Kmap("k", id, r.client), Outcome.OK);
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("VRAM", 0, 4), false, FenceSet.NONE, null));
             r.assertCaught(Invariant.FRESH_RESOURCE, "bo A");
             r.assertCaught(Invariant.UNMAP_BEFORE_MOVE, "bo A");
         }
@@ -567,7 +568,7 @@ class InvariantBreakTest {
             assertEquals(0, r.bo("A").ioRefs());
             assertFalse(r.sim.io().isReserved("A"));
             r.reserve("A", "k");
-            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, false));
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(r.bo("A").resource(), res("TT", 0, 4), false, FenceSet.NONE, null));
             r.assertClean();
         }
     }
@@ -603,7 +604,7 @@ class InvariantBreakTest {
             r.create("B", 4, Place.of("TT"));
             Address tt = new Address.Region("TT");
             // TT's LRU lists A (it also gets an allocation record so that only the LRU is wrong about where A lives).
-            r.sim.corrupt(tt, new RegionManager.Allocated(new RegionManager.Allocation("A", 20, 4, 0, 32), 0, true));
+            r.sim.corrupt(tt, new RegionManager.Allocated(new RegionManager.Allocation("A", 20, 4, 0, 32), 0, true, FenceSet.NONE));
             r.check();
             r.assertCaught(Invariant.LRU, "bo A");
         }
@@ -628,7 +629,7 @@ class InvariantBreakTest {
         void aSecondAllocationOfTheSameBoIsCaught() {
             Rig r = new Rig();
             r.create("A", 4, Place.of("VRAM"));
-            r.sim.corrupt(new Address.Region("VRAM"), new RegionManager.Allocated(new RegionManager.Allocation("A", 40, 4, 0, VRAM_PAGES), 0, false));
+            r.sim.corrupt(new Address.Region("VRAM"), new RegionManager.Allocated(new RegionManager.Allocation("A", 40, 4, 0, VRAM_PAGES), 0, false, FenceSet.NONE));
             r.check();
             r.assertOnly(Invariant.SINGLE_RESIDENCE, "bo A");
             r.assertCaught(Invariant.SINGLE_RESIDENCE, "region VRAM");
@@ -640,7 +641,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("VRAM"));
             Resource a = r.bo("A").resource();
             // A Free that A never sent: the region lets go of pages A still uses.
-            r.forge(new Address.Region("VRAM"), new RegionManager.Free("A", a.startPage(), a.pages()));
+            r.forge(new Address.Region("VRAM"), new RegionManager.Free("A", a.startPage(), a.pages(), FenceSet.NONE, null));
             r.assertCaught(Invariant.SINGLE_RESIDENCE, "bo A");
             r.assertCaught(Invariant.SINGLE_RESIDENCE, "region VRAM");
         }
@@ -698,7 +699,7 @@ class InvariantBreakTest {
             Address a = new Address.Bo("A");
             r.sim.corrupt(a, new BufferObject.Reserved(new BufferObject.Holder("fault", null, BufferObject.HolderKind.OPERATION)));
             r.sim.corrupt(a, new BufferObject.OpChanged(new BufferObject.Running(new BufferObject.Fault(0, 999, r.client), true,
-                    BufferObject.Phase.HOOK, null, false, 0, 0, false)));
+                    BufferObject.Phase.HOOK, null, false, 0, 0, null, null)));
             r.check(); // idle: the fault hook's answer will never come
             r.assertOnly(Invariant.LIVENESS, "bo A");
         }

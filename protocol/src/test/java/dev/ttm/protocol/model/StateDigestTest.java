@@ -55,8 +55,8 @@ class StateDigestTest {
         BoState a = bo.evolve(bo.initialState(), new BufferObject.Reserved(new BufferObject.Holder("A", null, BufferObject.HolderKind.EXPLICIT)));
         BoState b = bo.evolve(bo.initialState(), new BufferObject.Reserved(new BufferObject.Holder("A", null, BufferObject.HolderKind.OPERATION)));
         assertNotEquals(StateDigest.digest(a), StateDigest.digest(b));
-        BoState r1 = bo.evolve(bo.initialState(), new BufferObject.Moved(null, new Resource("VRAM", 0, 4, 0, 8), false, false));
-        BoState r2 = bo.evolve(bo.initialState(), new BufferObject.Moved(null, new Resource("VRAM", 0, 4, 0, 32), false, false));
+        BoState r1 = bo.evolve(bo.initialState(), new BufferObject.Moved(null, new Resource("VRAM", 0, 4, 0, 8), false, FenceSet.NONE, null));
+        BoState r2 = bo.evolve(bo.initialState(), new BufferObject.Moved(null, new Resource("VRAM", 0, 4, 0, 32), false, FenceSet.NONE, null));
         assertNotEquals(StateDigest.digest(r1), StateDigest.digest(r2));
     }
 

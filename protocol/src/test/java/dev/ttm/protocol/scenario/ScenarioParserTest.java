@@ -87,7 +87,7 @@ class ScenarioParserTest {
         @Test
         void emptyFileHasDefaultsAndSystem() {
             Scenario s = ok("");
-            assertEquals(new DeviceDecl(4096, "simple", null), s.device());
+            assertEquals(new DeviceDecl(4096, "simple", null, "ticket", false), s.device());
             assertEquals(1, s.regions().size());
             RegionDecl sys = s.regions().get(0);
             assertEquals("SYSTEM", sys.name());
@@ -100,7 +100,7 @@ class ScenarioParserTest {
         @Test
         void deviceAllAttributes() {
             Scenario s = ok("device page=64KiB driver=io-lru aperture=1MiB\n");
-            assertEquals(new DeviceDecl(65536, "io-lru", 1L << 20), s.device());
+            assertEquals(new DeviceDecl(65536, "io-lru", 1L << 20, "ticket", false), s.device());
         }
 
         @Test

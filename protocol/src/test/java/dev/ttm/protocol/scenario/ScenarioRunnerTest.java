@@ -227,7 +227,7 @@ class ScenarioRunnerTest {
     @Test
     void withDebugTheStackTraceIsOnStderr() {
         Ast.Scenario good = parsed("good.ttm", "region VRAM size=64KiB\n");
-        Ast.Scenario broken = new Ast.Scenario("broken.ttm", new Ast.DeviceDecl(4096, "no-such-driver", null),
+        Ast.Scenario broken = new Ast.Scenario("broken.ttm", new Ast.DeviceDecl(4096, "no-such-driver", null, "ticket", false),
                 good.regions(), good.injections(), good.body());
 
         ScenarioRunner.Result r = ScenarioRunner.runAll(List.of(broken), List.of(""), out, err, new ScenarioRunner.Options(true, false));

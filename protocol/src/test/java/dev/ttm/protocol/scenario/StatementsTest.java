@@ -713,18 +713,32 @@ class StatementsTest {
         }
 
         @Test
-        void oomWhenTheFirstPageCannotBePopulated() {
-            // docs/semantics.md: SYSTEM "never evicts; its allocation never fails for space"; README: "OOM from a fault:
-            // the first page of a SYSTEM BO cannot be populated (inject SYSTEM alloc=nospace)".
+        void sigbusWhenThePagesCannotBePopulated() {
+            // SCENARIOS inject: in SYSTEM "it is page population that fails (a fault, a kmap, a move into TT): nospace ->
+            // the fault answers SIGBUS, busy -> RETRY"; DESIGN: as 6.x ttm_bo_vm_fault_reserved.
             passes("""
                     region VRAM size=256KiB visible=64KiB
+                    region TT size=256KiB
                     inject SYSTEM alloc=nospace
                     bo A size=16KiB          expect OK
                     expect A in SYSTEM
-                    fault A page=0           expect OOM
+                    fault A page=0           expect SIGBUS
                     expect A mapped=no io=free
+                    bo B size=16KiB in TT    expect OK   # creation never populates
+                    fault B page=0           expect SIGBUS
+                    reserve B by=k
+                    kmap B by=k              expect ENOMEM
+                    unreserve B by=k
+                    bo V size=16KiB in VRAM  expect OK
+                    validate V TT            expect ENOMEM   # a move into TT populates first
+                    expect V in VRAM
+                    expect TT used=16KiB
+                    inject SYSTEM alloc=busy
+                    fault A page=0           expect RETRY
+                    validate V TT            expect EBUSY
+                    expect invariants ok
                     """);
-        }
+    }
     }
 
     // =====================================================================================================
@@ -1054,7 +1068,7 @@ class StatementsTest {
         }
 
         @Test
-        void anEvictionFreesADestroyedBusyBoInsteadOfMovingIt() {
+        void anEvictionWaitsForADestroyedBusyBoAndFreesItInsteadOfMovingIt() {
             passes("""
                     region VRAM size=32KiB visible=16KiB
                     region TT size=32KiB
@@ -1065,12 +1079,39 @@ class StatementsTest {
                     reserve E by=k           expect OK
                     unreserve E by=k         expect OK
                     expect VRAM lru=D,E
-                    bo X size=16KiB in VRAM  expect OK
+                    bo X size=16KiB in none
+                    start validate X VRAM as x
+                    settle
                     expect D in none
+                    expect VRAM used=32KiB ghosts=1
+                    expect X in none
                     expect E in VRAM
-                    expect TT used=0
                     expect invariants ok
                     signal D                 expect OK
+                    await x                  expect OK
+                    expect X in VRAM
+                    expect TT used=0
+                    expect VRAM ghosts=0
+                    expect invariants ok
+                    """);
+        }
+
+        @Test
+        void aNowaitWalkPassesOverADestroyedBusyBo() {
+            passes("""
+                    region VRAM size=32KiB visible=16KiB
+                    region TT size=32KiB
+                    bo D size=16KiB in VRAM
+                    bo E size=16KiB in VRAM
+                    fence D                  expect OK
+                    destroy D                expect OK
+                    bo X size=16KiB in none
+                    validate X VRAM nowait   expect OK
+                    expect E in TT
+                    expect D destroyed=yes busy=yes
+                    expect VRAM used=32KiB ghosts=0
+                    signal D                 expect OK
+                    expect D in none
                     expect invariants ok
                     """);
         }

@@ -772,7 +772,7 @@ class RandomizedModelTest {
                 if (bo == null) continue;
                 b.append("\n    ").append(n).append(' ').append(bo.sizePages()).append("p res=").append(bo.resource())
                         .append(" holder=").append(bo.holder()).append(" pin=").append(bo.pinCount()).append(" kmaps=").append(bo.kmaps())
-                        .append(" io=").append(bo.ioRefs()).append(" mapped=").append(bo.mapped()).append(" busy=").append(bo.busy())
+                        .append(" io=").append(bo.ioRefs()).append(" mapped=").append(bo.mapped()).append(" busy=").append(bo.busy()).append(" fences=").append(bo.fenceSeq()).append("/").append(bo.signaledSeq()).append(" moveFence=").append(bo.moveFence())
                         .append(bo.destroyed() ? " destroyed" : "").append(" op=").append(bo.op());
                 List<String> parked = new ArrayList<>();
                 for (long id : bo.parkedRequests()) {
