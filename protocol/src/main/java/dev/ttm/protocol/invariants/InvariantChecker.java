@@ -4,6 +4,7 @@ import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.Event;
+import dev.ttm.protocol.model.FenceSet;
 import dev.ttm.protocol.model.EvictionWalk;
 import dev.ttm.protocol.model.IoManager;
 import dev.ttm.protocol.model.IoState;
@@ -49,6 +50,8 @@ import java.util.Set;
  * it holds active.
  */
 public final class InvariantChecker implements SimListener {
+    /** INV-14: pages left in use by the GPU, kept from events. */
+    private final FenceSafety fences = new FenceSafety();
     private final List<Violation> found = new ArrayList<>();
     private int drained;
     private boolean fullEveryMessage;
@@ -245,9 +248,17 @@ public final class InvariantChecker implements SimListener {
                             + (bo.mapped() ? "a user mapping" : bo.kmapCount() + " kmap(s)") + " still in place");
                 if (m.to() != null && bo.ioRefs() > 0)
                     report(Invariant.FRESH_RESOURCE, "bo " + bo.name(), step, "new resource " + m.to() + " starts with " + bo.ioRefs() + " IO reference(s)");
+                fenceSafety(view, step, bo, m);
             }
             if (event instanceof BufferObject.PinChanged p && p.pinCount() < 0)
                 report(Invariant.PIN_COUNT, "bo " + bo.name(), step, "pinCount would become " + p.pinCount());
+        } else if (entity instanceof Address.Region r && event instanceof RegionManager.Freed f) {
+            RegionState region = view.region(r.name());
+            FenceSet u = fences.uncovered(view, r.name(), f.startPage(), f.startPage() + f.pages(), region.moveFence());
+            if (!u.isEmpty())
+                report(Invariant.FENCE_SAFETY, "region " + r.name() + ", " + (region.isGhost(f.bo()) ? f.bo() : "bo " + f.bo()), step, r.name() + "["
+                        + f.startPage() + ".." + (f.startPage() + f.pages()) + ") freed by " + f.bo() + " while fences " + u
+                        + " of the GPU work on it are unsignalled (and the region's move fence " + region.moveFence() + " does not carry them)");
         } else if (entity instanceof Address.Io) {
             IoState io = view.io();
             if (event instanceof IoManager.FreeCalled f && !f.outstanding())
@@ -256,6 +267,23 @@ public final class InvariantChecker implements SimListener {
                 report(Invariant.IO_BALANCE, "bo " + r.bo() + ", io", step, "io_mem_reserve called again for " + r.bo() + " while it is reserved");
         }
         touch(view, entity, event);
+    }
+
+    /**
+     * INV-14 on a move: pages the BO leaves while busy stay in use until its fences signal; pages it is given must
+     * not be in use by fences it does not carry as its move fence.
+     */
+    private void fenceSafety(ModelView view, long step, BoState bo, BufferObject.Moved m) {
+        if (m.to() != null) {
+            FenceSet u = fences.uncovered(view, m.to().region(), m.to().startPage(), m.to().endPage(), m.moveFence());
+            if (!u.isEmpty())
+                report(Invariant.FENCE_SAFETY, "bo " + bo.name() + ", region " + m.to().region(), step, bo.name() + " is given " + m.to()
+                        + " while fences " + u + " of a former holder's GPU work are unsignalled, and its move fence " + m.moveFence() + " does not carry them");
+        }
+        if (m.from() != null) {
+            FenceSet busy = bo.busyFences();
+            if (!busy.isEmpty()) fences.left(m.from(), busy);
+        }
     }
 
     /** The v3-atomic driver's kmap bookkeeping, done outside the BO reservation. */

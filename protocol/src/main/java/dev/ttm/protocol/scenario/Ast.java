@@ -113,6 +113,6 @@ public final class Ast {
     /** counter: moved (bytes)|evictions|warnings|io-reserves|io-frees. */
     public record DeviceCounterCheck(String counter, long value) implements Check {}
     public record InvariantsOkCheck() implements Check {}
-    /** invariant: "INV-1".."INV-13". */
+    /** invariant: "INV-1".."INV-14". */
     public record ViolationCheck(String invariant) implements Check {}
 }

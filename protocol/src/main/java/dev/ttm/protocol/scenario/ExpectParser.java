@@ -17,7 +17,7 @@ final class ExpectParser {
     private static final Set<String> REGION_KEYS = Set.of("used", "free", "lru", "ghosts");
     private static final Set<String> BO_COUNTERS = Set.of("pinned", "kmaps", "io-refs");
     private static final Set<String> BO_FLAGS = Set.of("mapped", "busy", "destroyed");
-    private static final int MAX_INVARIANT = 13;
+    private static final int MAX_INVARIANT = 14;
 
     private final Setup setup;
     private final PlacementParser placements;

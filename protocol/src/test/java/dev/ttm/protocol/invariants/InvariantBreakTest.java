@@ -762,15 +762,91 @@ class InvariantBreakTest {
         }
     }
 
+    // ---- INV-14 fence-safety -------------------------------------------------------------------------
+    @Nested
+    class Inv14FenceSafety {
+        /** A busy A moved from VRAM to TT: its old pages are held by a ghost until its fence signals. */
+        private Rig busyMove() {
+            Rig r = new Rig();
+            r.create("A", 4, Place.of("VRAM"));
+            r.ok("A", id -> new BufferObject.Fence(null, id, r.client), Outcome.OK);
+            r.ok("A", id -> new BufferObject.Validate(Placement.of(Place.of("TT")), null, false, id, r.client), Outcome.OK);
+            assertEquals(1, r.region("VRAM").ghosts().size());
+            r.assertClean();
+            return r;
+        }
+
+        @Test
+        void aGhostFreedBeforeItsFencesSignalIsCaught() {
+            Rig r = busyMove();
+            String ghost = r.region("VRAM").ghosts().keySet().iterator().next();
+            RegionManager.Allocation a = r.region("VRAM").allocationsOf(ghost).get(0);
+            r.checker.beforeApply(r.sim, new Address.Region("VRAM"), new RegionManager.Freed(ghost, a.startPage(), a.pages()));
+            r.assertOnly(Invariant.FENCE_SAFETY, ghost);
+        }
+
+        @Test
+        void pagesGivenToANewResourceWithoutTheFormerHoldersFencesAreCaught() {
+            Rig r = busyMove();
+            String ghost = r.region("VRAM").ghosts().keySet().iterator().next();
+            RegionManager.Allocation a = r.region("VRAM").allocationsOf(ghost).get(0);
+            r.create("B", 4, Place.of("TT"));
+            r.reserve("B", "k");
+            Resource reused = new Resource("VRAM", a.startPage(), a.pages(), 0, VRAM_PAGES);
+            r.checker.beforeApply(r.sim, new Address.Bo("B"), new BufferObject.Moved(r.bo("B").resource(), reused, false, FenceSet.NONE, null));
+            r.assertOnly(Invariant.FENCE_SAFETY, "bo B");
+        }
+
+        @Test
+        void theSamePagesCarryingTheFencesAsAMoveFenceAreFine() {
+            Rig r = busyMove();
+            RegionManager.Allocation a = r.region("VRAM").allocationsOf(r.region("VRAM").ghosts().keySet().iterator().next()).get(0);
+            r.create("B", 4, Place.of("TT"));
+            r.reserve("B", "k");
+            Resource reused = new Resource("VRAM", a.startPage(), a.pages(), 0, VRAM_PAGES);
+            r.checker.beforeApply(r.sim, new Address.Bo("B"), new BufferObject.Moved(r.bo("B").resource(), reused, false, FenceSet.of("A", 1), null));
+            assertTrue(r.checker.all().isEmpty(), () -> "carrying the fence is allowed: " + r.checker.all());
+        }
+
+        @Test
+        void aBusyEvictionFreesAtOnceAndTheNextResourceCarriesTheMoveFence() {
+            Rig r = new Rig();
+            r.create("A", 64, Place.of("VRAM"));                        // all of VRAM
+            r.ok("A", id -> new BufferObject.Fence(null, id, r.client), Outcome.OK);
+            r.create("B", 64, Place.of("VRAM"));                        // evicts busy A, pipelined
+            assertEquals("SYSTEM", r.bo("A").resource().region()); // TT is too small
+            assertEquals(FenceSet.of("A", 1), r.bo("B").moveFence());   // B's pages wait for A's fence
+            assertEquals(FenceSet.of("A", 1), r.region("VRAM").moveFence());
+            r.assertClean();
+            r.ok("A", id -> new BufferObject.Signal(id, r.client), Outcome.OK);
+            assertTrue(r.bo("B").moveFence().isEmpty());
+            assertTrue(r.region("VRAM").moveFence().isEmpty());
+            r.assertClean();
+        }
+
+        @Test
+        void aDelayedDestroyThatFreesEarlyIsCaught() {
+            Rig r = new Rig();
+            r.create("A", 4, Place.of("VRAM"));
+            r.ok("A", id -> new BufferObject.Fence(null, id, r.client), Outcome.OK);
+            r.ok("A", id -> new BufferObject.Destroy(null, id, r.client), Outcome.OK);
+            Resource res = r.bo("A").resource();
+            r.checker.beforeApply(r.sim, new Address.Bo("A"), new BufferObject.Moved(res, null, false, FenceSet.NONE, null));
+            r.checker.beforeApply(r.sim, new Address.Region("VRAM"), new RegionManager.Freed("A", res.startPage(), res.pages()));
+            r.assertCaught(Invariant.FENCE_SAFETY, "bo A");
+        }
+    }
+
     @Test
     void everyInvariantIdHasATitle() {
         List<String> ids = List.of(Invariant.RESERVATION, Invariant.PINNED_STAYS, Invariant.PIN_COUNT, Invariant.CAPACITY,
                 Invariant.RANGE, Invariant.UNMAP_BEFORE_MOVE, Invariant.CPU_VISIBLE, Invariant.IO_BALANCE,
-                Invariant.FRESH_RESOURCE, Invariant.LRU, Invariant.SINGLE_RESIDENCE, Invariant.LIVENESS, Invariant.DELETED);
+                Invariant.FRESH_RESOURCE, Invariant.LRU, Invariant.SINGLE_RESIDENCE, Invariant.LIVENESS, Invariant.DELETED,
+                Invariant.FENCE_SAFETY);
         for (int i = 0; i < ids.size(); i++) {
             assertEquals("INV-" + (i + 1), ids.get(i));
             assertFalse(Invariant.title(ids.get(i)).contains("?"), ids.get(i));
         }
-        assertEquals(13, ids.stream().collect(Collectors.toSet()).size());
+        assertEquals(14, ids.stream().collect(Collectors.toSet()).size());
     }
 }

@@ -617,7 +617,7 @@ class ScenarioParserTest {
             lineErr("kmap A by=k expect ok", "ok", "unknown outcome 'ok'");
             lineErr("kmap A by=k expect", "expect", "missing outcome");
             lineErrLast("kmap A by=k expect OK OK", "OK", "unexpected 'OK'");
-            lineErr("expect violation INV-14", "INV", "unknown invariant 'INV-14'");
+            lineErr("expect violation INV-15", "INV", "unknown invariant 'INV-15'");
             lineErr("expect violation INV-0", "INV", "unknown invariant 'INV-0'");
             lineErr("expect invariants", "invariants", "expected 'expect invariants ok'");
             lineErr("expect invariants fine", "fine", "expected 'expect invariants ok'");
