@@ -18,6 +18,7 @@ import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
+import dev.ttm.protocol.model.WalkMode;
 import dev.ttm.protocol.model.RegionManager;
 import dev.ttm.protocol.model.Reply;
 
@@ -200,17 +201,21 @@ class RandomizedModelTest {
                     int count = 1 + rnd.nextInt(4);
                     switch (rnd.nextInt(4)) {
                         case 0 -> injections.add(new Injection(pick(List.of("VRAM", "TT", RegionConfig.SYSTEM)), Injection.Kind.ALLOC_NOSPACE, null, count));
-                        case 1 -> injections.add(new Injection(pick(List.of("VRAM", "TT")), Injection.Kind.ALLOC_BUSY, null, count));
+                        case 1 -> injections.add(new Injection(pick(List.of("VRAM", "TT", RegionConfig.SYSTEM)), Injection.Kind.ALLOC_BUSY, null, count));
                         case 2 -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.IO_RESERVE, pick(List.of(KernelError.EBUSY, KernelError.ENOSPC, KernelError.EIO)), count));
                         default -> injections.add(new Injection(Injection.DRIVER, Injection.Kind.FAULT_NOTIFY, pick(List.of(KernelError.EBUSY, KernelError.ERESTARTSYS, KernelError.EIO)), count));
                     }
                 }
             }
-            return new DeviceConfig(PAGE, driver, aperture, rs, injections);
+            // The three eviction walks and multihop (docs/semantics.md, "Eviction"): every sequence picks one of each.
+            WalkMode walk = pick(List.of(WalkMode.values()));
+            boolean multihop = rnd.nextInt(3) == 0;
+            return new DeviceConfig(PAGE, driver, aperture, rs, injections, walk, multihop);
         }
 
         String describeDevice() {
-            StringBuilder b = new StringBuilder("driver=" + driver + " order=" + (randomOrder ? "random" : "fifo"));
+            StringBuilder b = new StringBuilder("driver=" + driver + " walk=" + device.walk() + (device.multihop() ? " multihop" : "")
+                    + " order=" + (randomOrder ? "random" : "fifo"));
             for (RegionConfig r : device.regions().values()) {
                 b.append(' ').append(r.name());
                 if (r.bounded()) b.append(" size=").append(r.sizePages()).append('p');
