@@ -761,9 +761,13 @@ public final class InvariantChecker implements SimListener {
         }
 
         /**
-         * A cycle of ticket holders each queued for a BO that the next one holds never resolves. Wait-die must
-         * make it impossible, so one is a model bug. (Owners that reserve without tickets can deadlock by their
-         * own ABBA ordering; that is the client's doing and not reported here.)
+         * A cycle of ticket holders each queued for a BO that the next one holds never resolves. Wait-die makes it
+         * impossible: a ticketed waiter that holds something (its reserve's {@code acquired} > 0) is older than a
+         * ticketed holder (else it died on arrival, or when that holder took the BO), and one that holds nothing
+         * closes no cycle; so along a cycle the tickets would have to keep getting older. One is a model bug, or a
+         * client whose reserve said it held nothing while it went on reserving (a ww_acquire_ctx waits for one lock
+         * at a time). (Owners that reserve without tickets can deadlock by their own ABBA ordering, and ticketless
+         * holders can block tickets for as long as they like; that is the client's doing and not reported here.)
          */
         void deadlocks(Iterable<BoState> bos) {
             Map<String, Set<String>> waitsFor = new LinkedHashMap<>();

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One TTM buffer object as a decider. It owns its reservation (one holder, FIFO waiters, wait-die tickets),
+ * One TTM buffer object as a decider. It owns its reservation (one holder, ordered waiters, wait-die tickets),
  * runs one operation at a time under that reservation, and talks to region managers (allocation, LRU) and the
  * IO manager (io_mem_reserve / io_mem_free, fault hook) only by messages. This class holds the messages, the
  * events and the life cycle (create, pin, fence, destroy); the reservation queue, the validate walk and CPU
@@ -79,7 +79,14 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     public record Create(long sizePages, int priority, Placement placement, long requestId, Address replyTo) implements Command {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
-    public record Reserve(String owner, Long ticket, boolean nowait, boolean slowPath, long requestId, Address replyTo) implements Command {
+    /**
+     * {@code acquired}: how many reservations the ticket holds when it asks (ww_ctx->acquired; a snapshot, since a
+     * waiting ww_acquire_ctx cannot change what it holds). Wait-die lets a younger ticket wait only while it is 0.
+     */
+    public record Reserve(String owner, Long ticket, boolean nowait, int acquired, long requestId, Address replyTo) implements Command {
+        public Reserve {
+            if (acquired < 0) throw new IllegalArgumentException("acquired < 0: " + acquired);
+        }
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     public record Unreserve(String owner, long requestId, Address replyTo) implements Operation {
@@ -202,10 +209,28 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     public record Released() implements BoEvent {
         @Override public void applyTo(BoState s) { s.holder = null; }
     }
-    public record Queued(Command command) implements BoEvent {
+    /**
+     * A command joins the waiters at position {@code at} (0 is the head, the queue's length its tail): a ticketed
+     * reserve goes before the first younger ticketed waiter (__ww_mutex_add_waiter), everything else to the tail.
+     */
+    public record Queued(Command command, int at) implements BoEvent {
+        public Queued {
+            if (at < 0) throw new IllegalArgumentException("negative queue position " + at);
+        }
         @Override public void applyTo(BoState s) {
             s.ownCollections();
-            s.waiters.addLast(command);
+            if (at > s.waiters.size()) throw new IllegalStateException(s.name + ": queue position " + at + " beyond its " + s.waiters.size() + " waiter(s)");
+            if (at == s.waiters.size()) {
+                s.waiters.addLast(command);
+                return;
+            }
+            java.util.ArrayDeque<Command> q = new java.util.ArrayDeque<>(s.waiters.size() + 1);
+            int i = 0;
+            for (Command c : s.waiters) {
+                if (i++ == at) q.addLast(command);
+                q.addLast(c);
+            }
+            s.waiters = q;
         }
     }
     public record Dequeued() implements BoEvent {

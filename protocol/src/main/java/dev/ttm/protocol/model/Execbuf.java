@@ -201,7 +201,8 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
                 return;
             }
             emit(new Reserving(next));
-            send(next, new BufferObject.Reserve(owner, s.submit.ticket(), false, next.equals(s.contended), s.submit.requestId(), address));
+            // ww_ctx->acquired: after a back-off it holds nothing, so it waits for the contended BO (the slow path).
+            send(next, new BufferObject.Reserve(owner, s.submit.ticket(), false, s.held.size(), s.submit.requestId(), address));
         }
 
         private void onReserved(Reply r) {

@@ -7,11 +7,18 @@ import dev.ttm.protocol.model.BufferObject.Operation;
 import dev.ttm.protocol.model.BufferObject.Reserve;
 
 import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The BO's reservation (its dma_resv lock): one holder, FIFO waiters, wait-die tickets, and the two queues
- * behind it — {@code waiters} for other callers, {@code deferred} for the holder's own operations while one of
- * its operations runs. Every queue is bounded by {@link BufferObject#MAX_QUEUE}.
+ * The BO's reservation (its dma_resv lock): one holder, the waiters in ww_mutex order, wait-die tickets, and the two
+ * queues behind it — {@code waiters} for other callers, {@code deferred} for the holder's own operations while one
+ * of its operations runs. Every queue is bounded by {@link BufferObject#MAX_QUEUE}.
+ *
+ * <p>Wait-die is Linux's (kernel/locking/ww_mutex.h, the wait-die class dma_resv uses): a ticket that must wait dies
+ * (EDEADLK) only if it already holds another reservation ({@code ww_ctx->acquired > 0}, here
+ * {@link Reserve#acquired()}) and is younger than the holder or than a ticketed waiter ahead of it; ticketed waiters
+ * are kept in ticket order, ticketless ones where they arrived. A death here is the waiter being woken and dying at
+ * once: it is answered and leaves the queue in the same decision.
  */
 final class ReservationQueue {
     private ReservationQueue() {}
@@ -31,24 +38,69 @@ final class ReservationQueue {
             t.reply(r, Outcome.EALREADY, "ticket " + r.ticket() + " already holds " + s.name);
         } else if (r.nowait()) {
             t.reply(r, Outcome.EBUSY, s.name + " is reserved by " + h);
-        } else if (r.ticket() != null && h.ticket() != null && r.ticket() > h.ticket() && !r.slowPath()) {
-            t.reply(r, Outcome.EDEADLK, "ticket " + r.ticket() + " is younger than holder " + h + ": back off");
-        } else {
+        } else if (r.ticket() == null) {
             enqueue(t, r, false);
+        } else {
+            waitWithTicket(t, r);
         }
     }
 
     /**
-     * Wait-die: once ticket {@code ticket} holds the BO, every younger ticket queued for it (except one on the
-     * slow path, which holds nothing) dies with EDEADLK instead of waiting, as ww_mutex's waiters do.
+     * A ticketed reserve that must wait: __ww_mutex_add_waiter, then __ww_mutex_check_kill. Scanning the ticketed
+     * waiters from the tail, every younger one is passed (and dies if it holds other reservations: __ww_mutex_die);
+     * the first older one stops the scan, and if this ticket holds reservations it dies at once (it would have to
+     * die the moment that older waiter got the BO). Otherwise it is queued just before the younger waiters passed
+     * (at the tail if none) and dies only if it holds reservations and is younger than the holder.
+     */
+    private static void waitWithTicket(BoStep t, Reserve r) {
+        BoState s = t.s;
+        if (s.waiters.size() >= BufferObject.MAX_QUEUE) {
+            t.reply(r, Outcome.EBUSY, s.name + ": too many requests queued");
+            return;
+        }
+        long mine = r.ticket();
+        List<Command> queue = new ArrayList<>(s.waiters);
+        int at = queue.size();
+        Reserve olderWaiter = null;
+        List<Reserve> dying = new ArrayList<>();
+        for (int i = queue.size() - 1; i >= 0; i--) {
+            if (!(queue.get(i) instanceof Reserve w) || w.ticket() == null) continue; // ticketless waiters keep their place
+            if (w.ticket() <= mine) { // older (or this very ticket): wait behind it
+                if (w.ticket() < mine) olderWaiter = w;
+                break;
+            }
+            at = i;
+            if (w.acquired() > 0) dying.add(0, w);
+        }
+        // The dying waiters all stand at or behind position 'at': removing them leaves 'at' where this one belongs.
+        for (Reserve w : dying) die(t, w, "older ticket " + mine + " waits for " + s.name);
+        Holder h = s.holder;
+        if (r.acquired() > 0 && olderWaiter != null) {
+            t.reply(r, Outcome.EDEADLK, "ticket " + mine + " holds " + r.acquired() + " reservation(s) and the older ticket "
+                    + olderWaiter.ticket() + " already waits for " + s.name + ": back off");
+        } else if (r.acquired() > 0 && h.ticket() != null && mine > h.ticket()) {
+            t.reply(r, Outcome.EDEADLK, "ticket " + mine + " holds " + r.acquired() + " reservation(s) and is younger than holder "
+                    + h + ": back off");
+        } else {
+            t.emit(new BufferObject.Queued(r, at));
+        }
+    }
+
+    /**
+     * Wait-die when ticket {@code ticket} becomes the holder (__ww_mutex_check_waiters): every younger ticket queued
+     * for the BO that holds other reservations dies with EDEADLK; one that holds nothing keeps waiting.
      */
     private static void dieYoungerWaiters(BoStep t, long ticket) {
         for (Command c : new ArrayList<>(t.s.waiters)) {
-            if (c instanceof Reserve w && w.ticket() != null && w.ticket() > ticket && !w.slowPath()) {
-                t.emit(new BufferObject.Unqueued(w.requestId()));
-                t.reply(w, Outcome.EDEADLK, "ticket " + w.ticket() + " is younger than holder ticket " + ticket + ": back off");
-            }
+            if (c instanceof Reserve w && w.ticket() != null && w.ticket() > ticket && w.acquired() > 0)
+                die(t, w, "the older ticket " + ticket + " holds " + t.s.name);
         }
+    }
+
+    /** A queued ticketed reserve dies: it leaves the queue, answered EDEADLK. */
+    private static void die(BoStep t, Reserve w, String why) {
+        t.emit(new BufferObject.Unqueued(w.requestId()));
+        t.reply(w, Outcome.EDEADLK, "ticket " + w.ticket() + " holds " + w.acquired() + " reservation(s) and " + why + ": back off");
     }
 
     /** Runs an operation under the caller's reservation, under a reservation of its own, or queues it. */
@@ -81,7 +133,7 @@ final class ReservationQueue {
         if ((sameOwner ? s.deferred : s.waiters).size() >= BufferObject.MAX_QUEUE) {
             t.reply(c, Outcome.EBUSY, s.name + ": too many requests queued");
         } else {
-            t.emit(sameOwner ? new BufferObject.Deferred(c) : new BufferObject.Queued(c));
+            t.emit(sameOwner ? new BufferObject.Deferred(c) : new BufferObject.Queued(c, s.waiters.size()));
         }
     }
 

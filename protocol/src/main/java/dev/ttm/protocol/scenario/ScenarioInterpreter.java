@@ -207,7 +207,7 @@ final class ScenarioInterpreter {
         long page = scenario.device().pageBytes();
         if (op instanceof Ast.BoOp o)
             return new BufferObject.Create(o.sizeBytes() / page, o.priority(), o.placement() == null ? null : placement(o.placement()), id, client);
-        if (op instanceof Ast.ReserveOp o) return new BufferObject.Reserve(o.owner(), o.ticket(), o.nowait(), false, id, client);
+        if (op instanceof Ast.ReserveOp o) return new BufferObject.Reserve(o.owner(), o.ticket(), o.nowait(), acquired(o.ticket()), id, client);
         if (op instanceof Ast.UnreserveOp o) return new BufferObject.Unreserve(o.owner(), id, client);
         if (op instanceof Ast.ValidateOp o) return new BufferObject.Validate(placement(o.placement()), o.owner(), o.nowait(), id, client);
         if (op instanceof Ast.FaultOp o) return new BufferObject.Fault(o.page(), id, client);
@@ -220,6 +220,18 @@ final class ScenarioInterpreter {
         if (op instanceof Ast.SignalOp) return new BufferObject.Signal(id, client);
         if (op instanceof Ast.DestroyOp) return new BufferObject.Destroy(null, id, client);
         throw new IllegalArgumentException("not a BO operation: " + op);
+    }
+
+    /**
+     * ww_ctx->acquired for a scripted reserve: how many BOs a holder with this ticket has reserved now. A script
+     * that starts a second reserve with a ticket while one still waits does what a ww_acquire_ctx cannot (it is
+     * one thread): the waiting one keeps the count it was sent with.
+     */
+    private int acquired(Long ticket) {
+        if (ticket == null) return 0;
+        int n = 0;
+        for (BoState b : sim.bos()) if (b.holder() != null && ticket.equals(b.holder().ticket())) n++;
+        return n;
     }
 
     static Placement placement(Ast.PlacementSpec spec) {

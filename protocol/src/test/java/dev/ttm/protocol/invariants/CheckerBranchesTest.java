@@ -26,13 +26,13 @@ class CheckerBranchesTest {
         InvariantBreakTest.Rig r = new InvariantBreakTest.Rig();
         r.create("A", 4, Place.of("VRAM"));
         r.create("B", 4, Place.of("VRAM"));
-        r.ok("A", id -> new BufferObject.Reserve("x", 1L, false, false, id, r.client), Outcome.OK);
-        r.ok("B", id -> new BufferObject.Reserve("y", 2L, false, false, id, r.client), Outcome.OK);
+        r.ok("A", id -> new BufferObject.Reserve("x", 1L, false, 0, id, r.client), Outcome.OK);
+        r.ok("B", id -> new BufferObject.Reserve("y", 2L, false, 0, id, r.client), Outcome.OK);
         // y queued for A (held by x): one edge, no cycle. Wait-die would have refused the other edge; we forge it.
-        r.sim.corrupt(new Address.Bo("A"), new BufferObject.Queued(new BufferObject.Reserve("y", 2L, false, false, 9001, r.client)));
+        r.sim.corrupt(new Address.Bo("A"), new BufferObject.Queued(new BufferObject.Reserve("y", 2L, false, 1, 9001, r.client), 0));
         r.check();
         assertTrue(r.checker.all().isEmpty(), () -> r.checker.all().toString());
-        r.sim.corrupt(new Address.Bo("B"), new BufferObject.Queued(new BufferObject.Reserve("x", 1L, false, false, 9002, r.client)));
+        r.sim.corrupt(new Address.Bo("B"), new BufferObject.Queued(new BufferObject.Reserve("x", 1L, false, 1, 9002, r.client), 0));
         r.check();
         assertTrue(caught(r, Invariant.LIVENESS, "owners y,x,y", "deadlock: y -> x -> y"), () -> r.checker.all().toString());
         assertEquals(1, r.checker.all().size(), () -> r.checker.all().toString());
@@ -78,12 +78,12 @@ class CheckerBranchesTest {
         r.reserve("A", "holder");
         for (int i = 0; i < BufferObject.MAX_QUEUE; i++) {
             long id = r.sim.newRequestId();
-            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("w" + i, null, false, false, id, r.client));
+            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("w" + i, null, false, 0, id, r.client));
         }
         assertTrue(r.sim.settle(10_000_000));
         assertEquals(BufferObject.MAX_QUEUE, r.bo("A").waiterCount());
         long last = r.sim.newRequestId();
-        r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("late", null, false, false, last, r.client));
+        r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("late", null, false, 0, last, r.client));
         assertTrue(r.sim.settle(1000));
         Reply reply = r.sim.reply(last);
         assertNotNull(reply, "the request beyond the bound is answered at once");

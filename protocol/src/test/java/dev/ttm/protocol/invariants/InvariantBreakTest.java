@@ -84,7 +84,7 @@ class InvariantBreakTest {
         }
 
         void reserve(String bo, String owner) {
-            ok(bo, id -> new BufferObject.Reserve(owner, null, false, false, id, client), Outcome.OK);
+            ok(bo, id -> new BufferObject.Reserve(owner, null, false, 0, id, client), Outcome.OK);
         }
 
         void fault(String bo) {
@@ -669,7 +669,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("VRAM"));
             r.reserve("A", "k");
             long waiting = r.sim.newRequestId();
-            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("p", null, false, false, waiting, r.client));
+            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("p", null, false, 0, waiting, r.client));
             assertTrue(r.sim.settle(1000));
             assertEquals(null, r.sim.reply(waiting));
             assertEquals(List.of(waiting), r.bo("A").parkedRequests());
@@ -710,7 +710,7 @@ class InvariantBreakTest {
             r.create("A", 4, Place.of("TT"));
             r.reserve("A", "k");
             long waiting = r.sim.newRequestId();
-            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("p", null, false, false, waiting, r.client));
+            r.sim.submit(r.client, new Address.Bo("A"), new BufferObject.Reserve("p", null, false, 0, waiting, r.client));
             r.ok("A", id -> new BufferObject.Unreserve("k", id, r.client), Outcome.OK);
             assertEquals(Outcome.OK, r.sim.reply(waiting).outcome());
             r.ok("A", id -> new BufferObject.Unreserve("p", id, r.client), Outcome.OK);

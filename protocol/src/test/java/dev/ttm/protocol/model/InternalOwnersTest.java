@@ -24,10 +24,10 @@ class InternalOwnersTest {
     @Test
     void anApiCallerCannotActAsAnExecbuf() {
         assertEquals(Outcome.OK, call(new BufferObject.Create(4, 0, null, sim.newRequestId(), client)).outcome());
-        Reply r = call(new BufferObject.Reserve("exec:1", null, false, false, sim.newRequestId(), client));
+        Reply r = call(new BufferObject.Reserve("exec:1", null, false, 0, sim.newRequestId(), client));
         assertEquals(Outcome.EINVAL, r.outcome(), r::toString);
         assertNull(sim.bo("A").holder());
         assertEquals(Outcome.EINVAL, call(new BufferObject.Unreserve("exec:1", sim.newRequestId(), client)).outcome());
-        assertEquals(Outcome.OK, call(new BufferObject.Reserve("exec1", null, false, false, sim.newRequestId(), client)).outcome());
+        assertEquals(Outcome.OK, call(new BufferObject.Reserve("exec1", null, false, 0, sim.newRequestId(), client)).outcome());
     }
 }

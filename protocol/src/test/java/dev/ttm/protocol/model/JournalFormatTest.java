@@ -40,12 +40,12 @@ class JournalFormatTest {
 
     /** One instance of each concrete message type. */
     static List<Message> messages() {
-        BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, true, 901, EXEC);
+        BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, 2, 901, EXEC);
         RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, false, 77, new Address.Bo("bo3"));
         return List.of(
                 new BufferObject.Create(24, 3, PLACEMENT, 1, CLIENT),
                 ticketed,
-                new BufferObject.Reserve("A", null, true, false, 902, new Address.Client("A")),
+                new BufferObject.Reserve("A", null, true, 0, 902, new Address.Client("A")),
                 new BufferObject.Unreserve("A", 3, new Address.Client("A")),
                 new BufferObject.Validate(PLACEMENT, "B", true, 4, new Address.Client("B")),
                 new BufferObject.Validate(Placement.NONE, null, false, 40, CLIENT),
@@ -88,7 +88,7 @@ class JournalFormatTest {
 
     /** One instance of each concrete event type. */
     static List<Event> events() {
-        BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, true, 901, EXEC);
+        BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, 2, 901, EXEC);
         BufferObject.Fault fault = new BufferObject.Fault(3, 55, new Address.Client("c1"));
         RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, true, 77, new Address.Bo("bo3"));
         IoManager.IoReserve ioReserve = new IoManager.IoReserve("bo6", 12, false, 80);
@@ -96,7 +96,7 @@ class JournalFormatTest {
                 new BufferObject.Created(24, 3),
                 new BufferObject.Reserved(new Holder("exec:42", 17L, HolderKind.EXPLICIT)),
                 new BufferObject.Released(),
-                new BufferObject.Queued(ticketed),
+                new BufferObject.Queued(ticketed, 1),
                 new BufferObject.Dequeued(),
                 new BufferObject.Unqueued(901),
                 new BufferObject.Adopted(902, "A"),

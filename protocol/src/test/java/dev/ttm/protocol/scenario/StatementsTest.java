@@ -355,11 +355,75 @@ class StatementsTest {
         }
 
         @Test
-        void aYoungerTicketMeetingAnOlderHolderIsEdeadlk() {
+        void aYoungerTicketHoldingAnotherBoMeetingAnOlderHolderIsEdeadlk() {
             passes(PRE + """
                     reserve A by=p ticket=5  expect OK
-                    reserve A by=q ticket=9  expect EDEADLK
+                    reserve B by=q ticket=9  expect OK
+                    reserve A by=q ticket=9  expect EDEADLK   # ww_ctx->acquired > 0: die
                     expect A reserved-by=p
+                    expect B reserved-by=q                    # backing off is the caller's business
+                    """);
+        }
+
+        @Test
+        void aYoungerTicketHoldingNothingWaits() {
+            passes(PRE + """
+                    reserve A by=p ticket=5  expect OK
+                    start reserve A by=q ticket=9 as H        # ww_ctx->acquired == 0: waits
+                    settle
+                    expect A reserved-by=p
+                    unreserve A by=p         expect OK
+                    await H                  expect OK
+                    expect A reserved-by=q
+                    """);
+        }
+
+        @Test
+        void ticketedWaitersAreServedInTicketOrderTicketlessOnesKeepTheirPlace() {
+            passes(PRE + """
+                    reserve A by=k           expect OK
+                    start reserve A by=w9 ticket=9 as W9
+                    start reserve A by=plain as P             # no ticket: the tail
+                    start reserve A by=w3 ticket=3 as W3      # before the younger w9
+                    start reserve A by=w6 ticket=6 as W6      # between w3 and w9
+                    settle
+                    unreserve A by=k         expect OK
+                    await W3                 expect OK
+                    unreserve A by=w3        expect OK
+                    await W6                 expect OK
+                    unreserve A by=w6        expect OK
+                    await W9                 expect OK
+                    unreserve A by=w9        expect OK
+                    await P                  expect OK
+                    expect A reserved-by=plain
+                    """);
+        }
+
+        @Test
+        void anOlderWaiterKillsYoungerWaitersThatHoldReservations() {
+            passes(PRE + """
+                    reserve A by=k           expect OK        # no ticket: nobody dies against k
+                    reserve B by=y ticket=9  expect OK
+                    start reserve A by=y ticket=9 as Y        # holds B, waits: k has no ticket
+                    settle
+                    start reserve A by=o ticket=2 as O        # older: y, holding B, dies
+                    await Y                  expect EDEADLK
+                    unreserve A by=k         expect OK
+                    await O                  expect OK
+                    expect invariants ok
+                    """);
+        }
+
+        @Test
+        void aYoungerTicketHoldingReservationsDiesBehindAnOlderWaiter() {
+            passes(PRE + """
+                    reserve A by=k           expect OK
+                    start reserve A by=o ticket=2 as O        # older, holds nothing: waits
+                    settle
+                    reserve B by=y ticket=9  expect OK
+                    reserve A by=y ticket=9  expect EDEADLK   # o waits already: die at once
+                    unreserve A by=k         expect OK
+                    await O                  expect OK
                     """);
         }
 
@@ -1224,9 +1288,9 @@ class StatementsTest {
         }
 
         @Test
-        void aYoungerTicketQueuedBehindAnOlderNewHolderBacksOff() {
-            // docs/semantics.md: "a younger ticket asking for a BO held by an older ticket gets EDEADLK and must release all
-            // it holds, then retry ... an older one waits." (ww_mutex wait-die also wakes such waiters to die.)
+        void aYoungerTicketHoldingABoBacksOffBehindAnOlderWaiter() {
+            // docs/semantics.md: "a younger ticket holding reservations that asks for a BO an older ticket already waits
+            // for dies at once" (__ww_mutex_add_waiter); the execbuf backs off, then waits holding nothing.
             passes("""
                     region VRAM size=256KiB visible=64KiB
                     bo A size=16KiB
@@ -1236,7 +1300,7 @@ class StatementsTest {
                     settle
                     start execbuf A:SYSTEM C:SYSTEM ticket=3 as YOUNG
                     settle
-                    expect A reserved-by=exec2                  # YOUNG holds A, waits for C behind OLD
+                    expect A reserved-by=none                   # YOUNG took A, found OLD waiting for C: died, backed off
                     unreserve C by=s                            expect OK
                     await OLD                                   expect OK
                     await YOUNG                                 expect OK

@@ -104,7 +104,7 @@ class CheckerEquivalenceTest {
             Message m = switch (rnd.nextInt(14)) {
                 case 0 -> new BufferObject.Validate(Placement.of(rnd.nextBoolean() ? Place.visible("VRAM") : Place.of("TT")), null, false, id, client);
                 case 1 -> new BufferObject.Fault(0, id, client);
-                case 2 -> new BufferObject.Reserve(owner, null, true, false, id, client);
+                case 2 -> new BufferObject.Reserve(owner, null, true, 0, id, client);
                 case 3 -> new BufferObject.Unreserve(owner, id, client);
                 case 4, 5 -> new BufferObject.Kmap(owner, id, client);
                 case 6 -> new BufferObject.Kunmap(owner, id, client);

@@ -97,7 +97,7 @@ class DeterminismTest {
                 case 6 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Fence(null, id, c));
                 case 7 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Signal(id, c));
                 case 8 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Unmap(null, id, c));
-                case 9 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Reserve(owner, null, true, false, id, c));
+                case 9 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Reserve(owner, null, true, 0, id, c));
                 case 10 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Unreserve(owner, id, c));
                 case 11 -> sim.submit(c, new Address.Bo(bo), new BufferObject.Validate(pl, owner, false, id, c));
                 // kmap by an owner that never holds a reservation: allowed only while the BO is pinned

@@ -52,7 +52,10 @@ class KnownModelBugsTest {
     }
 
     private long reserve(String bo, String owner, Long ticket) {
-        return submit(owner, bo, new BufferObject.Reserve(owner, ticket, false, false, sim.newRequestId(), c(owner)));
+        int acquired = 0; // ww_ctx->acquired: what a holder with this ticket has reserved now
+        for (dev.ttm.protocol.model.BoState b : sim.bos())
+            if (ticket != null && b.holder() != null && ticket.equals(b.holder().ticket())) acquired++;
+        return submit(owner, bo, new BufferObject.Reserve(owner, ticket, false, acquired, sim.newRequestId(), c(owner)));
     }
 
     private long unreserve(String bo, String owner) {

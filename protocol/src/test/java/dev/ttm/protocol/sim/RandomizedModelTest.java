@@ -125,6 +125,8 @@ class RandomizedModelTest {
         final Map<String, Long> regionSize = new LinkedHashMap<>();
         final List<String> boNames = new ArrayList<>();
         final Map<String, Long> ownerTicket = new LinkedHashMap<>();
+        /** Blocking ticketed reserves sent while their ticket held nothing (acquired 0): see {@link #ticketedOnly}. */
+        final Set<Long> sentHoldingNothing = new java.util.HashSet<>();
         final List<Op> ops = new ArrayList<>();
         final Map<Long, Op> byId = new TreeMap<>();
         final boolean trace;
@@ -386,7 +388,9 @@ class RandomizedModelTest {
                     else nowait = true;
                 }
                 if (nowait && t == null && !onlyAbout(owner, name)) t = ownerTicket.get(owner);
-                return submit(owner, to, new BufferObject.Reserve(owner, t, nowait, false, id, client(owner)),
+                int acquired = ticketHolds(t);
+                if (t != null && !nowait && acquired == 0) sentHoldingNothing.add(id);
+                return submit(owner, to, new BufferObject.Reserve(owner, t, nowait, acquired, id, client(owner)),
                         "reserve " + name + " by=" + owner + (t != null ? " ticket=" + t : "") + (nowait ? " nowait" : ""),
                         of(Outcome.OK, Outcome.EBUSY, Outcome.EALREADY, Outcome.EDEADLK, Outcome.ENOENT));
             }
@@ -483,17 +487,37 @@ class RandomizedModelTest {
             return true;
         }
 
-        /** Whether everything {@code owner} holds or waits for carries its ticket (so wait-die protects it). */
+        /**
+         * Whether everything {@code owner} holds or waits for carries its ticket (so wait-die protects it), and a new
+         * ticketed reserve keeps every wait-die snapshot true. A reserve tells the BO how many reservations its ticket
+         * holds (ww_ctx->acquired); a ww_acquire_ctx is one thread, so what a waiting context holds cannot change. A
+         * client that sends a second reserve while one sent holding nothing is unanswered, or sends one holding nothing
+         * while another is unanswered, could end up holding BOs while a wait says it holds none: the waiter then never
+         * dies, and two tickets can wait for each other (the checker rightly calls that an INV-12 deadlock).
+         */
         boolean ticketedOnly(String owner) {
             for (String n : boNames) {
                 BoState b = sim.bo(n);
                 if (b != null && owner.equals(explicitHolder(b)) && b.holder().ticket() == null) return false;
             }
+            boolean holdsNothing = ticketHolds(ownerTicket.get(owner)) == 0;
             for (Op op : ops) {
                 if (!owner.equals(op.owner) || sim.reply(op.id) != null) continue;
                 if (op.kind != BufferObject.Reserve.class || op.ticket == null) return false;
+                if (holdsNothing || sentHoldingNothing.contains(op.id)) return false;
             }
             return true;
+        }
+
+        /** ww_ctx->acquired of a reserve with ticket {@code t}: the BOs a holder with that ticket has reserved now. */
+        int ticketHolds(Long t) {
+            if (t == null) return 0;
+            int n = 0;
+            for (String b : boNames) {
+                BoState s = sim.bo(b);
+                if (s != null && s.holder() != null && t.equals(s.holder().ticket())) n++;
+            }
+            return n;
         }
 
         /**
