@@ -718,7 +718,7 @@ public final class InvariantChecker implements SimListener {
             BoState bo = view.bo(name);
             if (bo != null && bo.created()) {
                 IoState io = view.io();
-                if (bo.op() != null && !fenceWaits().bos.contains(bo.name()))
+                if (bo.op() != null && !fenceWaits().bos.contains(bo.name()) && !waitsForVictimLock(bo))
                     violated(Invariant.LIVENESS, "bo " + bo.name(), bo.name() + " is stuck in " + bo.op().phase() + " of " + bo.op().cmd());
                 boolean reserved = io.isReserved(bo.name());
                 IoState.Calls calls = io.callsOf(bo.name());
@@ -750,6 +750,14 @@ public final class InvariantChecker implements SimListener {
                     if (!parked.contains(id) && !fenceWaits().requests.contains(id)) violated(Invariant.LIVENESS, "request " + id, "request " + id + " has no reply and waits for nothing");
             }
             settle(REQUESTS_SUBJECT, now);
+        }
+
+        /** A ticketed walk's lock on its victim, queued at the victim: a wait for a reservation, not a stuck operation. */
+        boolean waitsForVictimLock(BoState bo) {
+            BufferObject.Running op = bo.op();
+            if (op.phase() != BufferObject.Phase.LOCK_VICTIM || op.locked() == null) return false;
+            BoState victim = view.bo(op.locked());
+            return victim != null && victim.parkedRequests().contains(op.requestId());
         }
 
         private FenceWaits fenceWaits;

@@ -77,7 +77,7 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
             reply(c, Outcome.ENOENT, s.name + " was destroyed");
             return false;
         }
-        if (c.owner() != null && c.owner().indexOf(':') >= 0 && !(c.replyTo() instanceof Address.Exec)) {
+        if (c.owner() != null && c.owner().indexOf(':') >= 0 && !(c.replyTo() instanceof Address.Exec || c.replyTo() instanceof Address.Bo)) {
             // Internal owners (execbufs) are named with a ':', which no script or API caller may use.
             reply(c, Outcome.EINVAL, "owner '" + c.owner() + "' is reserved for the model's own coordinators");
             return false;
@@ -137,6 +137,8 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     @Override public void on(IoManager.IoFailed f) { CpuAccess.onIoReply(this, f.requestId(), f.error()); }
     @Override public void on(IoManager.HookDone h) { CpuAccess.onHookDone(this, h); }
     @Override public void on(FenceSignaled f) { BufferObject.moveFenceSignaled(this, f); }
+    @Override public void on(BufferObject.EvictUnlock u) { ValidateWalk.onEvictUnlock(this, u); }
+    @Override public void on(Reply r) { ValidateWalk.onVictimLock(this, r); }
 
     // ---- the end of an operation ---------------------------------------------------------------------------
     /** The operation in progress: the loose v3-atomic one while it acts, else the one under the reservation. */
@@ -183,7 +185,7 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
         Running r = s.op;
         emit(new BufferObject.OpChanged(null));
         if (r.cmd() instanceof BufferObject.Evict e) {
-            send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, outcome == Outcome.OK, false, reason, ghostForWalk));
+            send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, outcome == Outcome.OK, false, false, reason, ghostForWalk));
         } else {
             reply((Command) r.cmd(), outcome, reason);
         }

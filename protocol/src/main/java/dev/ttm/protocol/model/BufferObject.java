@@ -19,7 +19,8 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     /** Everything a BO accepts. {@link #dispatchTo} makes the compiler check that each one is handled. */
     public sealed interface Inbound extends Message
             permits Command, Evict, IoEvict, RegionManager.Granted, RegionManager.Refused, RegionManager.Populated,
-                    IoManager.IoReserved, IoManager.IoFailed, IoManager.HookDone, FenceSignaled {
+                    IoManager.IoReserved, IoManager.IoFailed, IoManager.HookDone, FenceSignaled,
+                    EvictUnlock, Reply {
         void dispatchTo(Handler h);
     }
 
@@ -60,6 +61,8 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         void on(IoManager.IoFailed f);
         void on(IoManager.HookDone h);
         void on(FenceSignaled f);
+        void on(EvictUnlock u);
+        void on(Reply r);
     }
 
     /** What each admitted operation does. */
@@ -123,8 +126,16 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         @Override public void startOn(Starter s) { s.start(this); }
     }
 
-    /** From a region's eviction walk: leave {@code region} if you can be try-reserved (never waits). */
-    public record Evict(String region, boolean nowait) implements Inbound {
+    /**
+     * From a region's eviction walk: leave {@code region} if you can be try-reserved (never waits), or if your
+     * reservation is held under {@code lockedBy} for this walk (a ticketed walk locked you first).
+     */
+    public record Evict(String region, boolean nowait, String lockedBy) implements Inbound {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+
+    /** A ticketed walk's round is over: release the reservation {@code owner} took to evict you, if it still holds it. */
+    public record EvictUnlock(String owner) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
 
@@ -148,29 +159,40 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
      * multihop bounce through TT is asked for; MOVE_POPULATE: a resource in TT is granted and its pages are being
      * populated before the move; HOOK, POPULATE, IO_RESERVE: a fault's or kmap's steps.
      */
-    public enum Phase { RUNNING, ALLOC, HOP, MOVE_POPULATE, HOOK, POPULATE, IO_RESERVE }
+    public enum Phase { RUNNING, ALLOC, LOCK_VICTIM, HOP, MOVE_POPULATE, HOOK, POPULATE, IO_RESERVE }
 
     /**
      * The operation in progress: the command (or eviction) it serves, whether it took the reservation itself,
      * where it stands, for a validate the placement walk's position, and the resources granted for a move that
-     * has not happened yet ({@code target}, and {@code hop} while it bounces through TT).
+     * has not happened yet ({@code target}, and {@code hop} while it bounces through TT). A ticketed eviction walk
+     * counts its {@code round}s at the current place (0: the try-lock walk) and names the victim it {@code locked}
+     * with its ticket for the current one.
      */
     public record Running(Inbound cmd, boolean releaseAtEnd, Phase phase, Placement placement, boolean nowait,
-                          int pass, int index, RegionManager.Granted target, RegionManager.Granted hop) {
+                          int pass, int index, RegionManager.Granted target, RegionManager.Granted hop, int round, String locked) {
         static Running of(Inbound cmd, boolean releaseAtEnd, boolean nowait) {
-            return new Running(cmd, releaseAtEnd, Phase.RUNNING, null, nowait, 0, 0, null, null);
+            return new Running(cmd, releaseAtEnd, Phase.RUNNING, null, nowait, 0, 0, null, null, 0, null);
         }
 
         Running at(Phase p) {
-            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, target, hop);
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, target, hop, round, locked);
         }
 
         Running allocating(Placement pl, boolean nw, int ps, int ix) {
-            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix, null, null);
+            return new Running(cmd, releaseAtEnd, Phase.ALLOC, pl, nw, ps, ix, null, null, 0, null);
         }
 
         Running granted(Phase p, RegionManager.Granted t, RegionManager.Granted h) {
-            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, t, h);
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, t, h, round, locked);
+        }
+
+        /** The next round of a ticketed walk at this place, locking {@code victim} first (or none). */
+        Running ticketRound(Phase p, String victim) {
+            return new Running(cmd, releaseAtEnd, p, placement, nowait, pass, index, target, hop, round + 1, victim);
+        }
+
+        Running unlocked() {
+            return new Running(cmd, releaseAtEnd, phase, placement, nowait, pass, index, target, hop, round, null);
         }
 
         /** The grant the next move goes to: the hop while bouncing, else the target. */

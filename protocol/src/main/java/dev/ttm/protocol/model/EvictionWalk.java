@@ -18,19 +18,22 @@ public final class EvictionWalk {
 
     /**
      * A walk in progress: the request it serves; it visits the LRU entries put before {@code limit}, in walk order,
-     * from the cursor the LRU keeps for it; {@code victim} is the one whose answer is awaited.
+     * from the cursor the LRU keeps for it; {@code victim} is the one whose answer is awaited. What it met so far:
+     * busy victims it skipped, the first victim it could not try-lock because someone else held it
+     * ({@code contended}: a ticketed walk locks that one with its ticket), and how many it {@code evicted}.
      */
-    public record Walk(Message request, long limit, String victim, boolean skippedBusy) {
+    public record Walk(Message request, long limit, String victim, boolean skippedBusy, String contended, int evicted) {
         static Walk begin(Message request, Lru lru) {
-            return new Walk(request, lru.nextSeq(), null, false);
+            return new Walk(request, lru.nextSeq(), null, false, null, 0);
         }
 
         Walk asking(String v) {
-            return new Walk(request, limit, v, skippedBusy);
+            return new Walk(request, limit, v, skippedBusy, contended, evicted);
         }
 
-        Walk answered(boolean busy) {
-            return new Walk(request, limit, null, skippedBusy || busy);
+        Walk answered(Answered a) {
+            return new Walk(request, limit, null, skippedBusy || a.busy(), contended == null ? a.contended() : contended,
+                    evicted + (a.evicted() ? 1 : 0));
         }
     }
 
@@ -46,7 +49,7 @@ public final class EvictionWalk {
         @Override public void applyTo(RegionState s) { apply(s.walks, s.walkLru(request)); }
         @Override public void applyTo(IoState s) { apply(s.walks, s.lru); }
         private void apply(Host h, Lru lru) {
-            h.walk = new Walk(request, limit, null, false);
+            h.walk = new Walk(request, limit, null, false, null, 0);
             lru.cursorAtStart();
         }
     }
@@ -61,11 +64,14 @@ public final class EvictionWalk {
         }
     }
 
-    /** The victim answered; {@code busy}: it was skipped because it was busy and the walk must not wait. */
-    public record Answered(boolean busy) implements RegionManager.RegionEvent, IoManager.IoEvent {
+    /**
+     * The victim answered: it left ({@code evicted}), or was skipped because it was busy and the walk must not wait
+     * ({@code busy}); {@code contended} names it when someone else held its reservation.
+     */
+    public record Answered(boolean evicted, boolean busy, String contended) implements RegionManager.RegionEvent, IoManager.IoEvent {
         @Override public void applyTo(RegionState s) { apply(s.walks); }
         @Override public void applyTo(IoState s) { apply(s.walks); }
-        private void apply(Host h) { h.walk = h.walk.answered(busy); }
+        private void apply(Host h) { h.walk = h.walk.answered(this); }
     }
 
     public record Ended() implements RegionManager.RegionEvent, IoManager.IoEvent {

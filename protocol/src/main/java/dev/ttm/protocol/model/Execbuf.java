@@ -238,6 +238,12 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
         }
 
         private void onValidated(Reply r) {
+            if (r.outcome() == Outcome.EDEADLK && s.backoffs < MAX_BACKOFFS) {
+                // walk=exec: the eviction walk's ticket would die; like drm_exec, drop everything and start again.
+                emit(new BackedOff(null));
+                releaseAll(Stage.RESERVING);
+                return;
+            }
             if (r.outcome() != Outcome.OK) {
                 emit(new Decided(r.outcome(), s.submit.entries().get(s.index).bo() + ": " + r.reason()));
                 releaseAll(Stage.DONE);

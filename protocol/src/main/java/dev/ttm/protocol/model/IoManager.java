@@ -231,11 +231,12 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             EvictionWalk.Walk w = s.walks.walk;
             if (w == null || !d.bo().equals(w.victim()))
                 throw new IllegalStateException("io: unexpected eviction answer " + d);
-            out.emit(new EvictionWalk.Answered(false));
+            EvictionWalk.Answered answered = new EvictionWalk.Answered(d.evicted(), false, null);
+            out.emit(answered);
             if (d.evicted() && tryAperture((IoReserve) w.request())) {
                 walks().end(new Resume());
             } else {
-                continueWalk(w.answered(false), false);
+                continueWalk(w.answered(answered), false);
             }
         }
     }

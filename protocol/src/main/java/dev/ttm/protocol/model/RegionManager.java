@@ -35,9 +35,12 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         void on(FenceSignaled f);
     }
 
-    /** Allocate {@code pages} in {@code [fpfn, lpfn)} for a BO; pass 2 may evict. Answered by Granted or Refused. */
+    /**
+     * Allocate {@code pages} in {@code [fpfn, lpfn)} for a BO; pass 2 may evict. Answered by Granted or Refused.
+     * {@code lockedBy}: a ticketed walk's round, whose requester holds one victim's reservation under that owner name.
+     */
     public record Alloc(String bo, long pages, int priority, Place place, long fpfn, long lpfn, int pass,
-                        boolean nowait, boolean pinned, long requestId, Address replyTo) implements Serial {
+                        boolean nowait, boolean pinned, String lockedBy, long requestId, Address replyTo) implements Serial {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     /** Evict every unpinned BO of the region (suspend, teardown). */
@@ -57,8 +60,11 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public record LruUpdate(String bo, int priority, boolean onLru) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
-    /** A victim's answer to {@link BufferObject.Evict}; {@code ghost}: the victim's pages wait in that ghost for its fences. */
-    public record VictimDone(String bo, boolean evicted, boolean busy, String reason, String ghost) implements Inbound {
+    /**
+     * A victim's answer to {@link BufferObject.Evict}; {@code reserved}: it was not taken because someone else held
+     * its reservation; {@code ghost}: the victim's pages wait in that ghost for its fences.
+     */
+    public record VictimDone(String bo, boolean evicted, boolean busy, boolean reserved, String reason, String ghost) implements Inbound {
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     /** Populate a BO's pages on a CPU access (only SYSTEM can fail it: an injected nospace). */
@@ -79,7 +85,15 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
     /** {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. */
-    public record Refused(Outcome outcome, String reason, long requestId) implements BufferObject.Inbound {
+    /**
+     * {@code ENOMEM}: no space (the BO's validate goes on with the next place); {@code EBUSY}: allocator busy. After a
+     * walk: {@code contended}, the first victim it could not try-lock, and how many victims it {@code evicted}.
+     */
+    public record Refused(Outcome outcome, String reason, String contended, int evicted, long requestId) implements BufferObject.Inbound {
+        public Refused(Outcome outcome, String reason, long requestId) {
+            this(outcome, reason, null, 0, requestId);
+        }
+
         @Override public void dispatchTo(BufferObject.Handler h) { h.on(this); }
     }
     /** {@code OK}, {@code ENOMEM} (no pages) or {@code EBUSY} (the pool is busy: -EAGAIN). */
@@ -312,7 +326,8 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (victim != null) {
                 // A ghost is not asked: the walk waits for its fences (ttm_bo_evict_cb waits for a deleted BO).
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
-                if (!s.ghosts.containsKey(victim)) send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait));
+                String lockedBy = w.request() instanceof Alloc a ? a.lockedBy() : null;
+                if (!s.ghosts.containsKey(victim)) send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait, lockedBy));
                 return;
             }
             answerExhausted(w);
@@ -322,7 +337,8 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         private void answerExhausted(EvictionWalk.Walk w) {
             if (w.request() instanceof Alloc a) {
                 send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space for " + a.pages()
-                        + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : ""), a.requestId()));
+                        + " pages and no victim could be evicted" + (w.skippedBusy() ? " (busy victims skipped)" : "")
+                        + (w.contended() != null ? " (" + w.contended() + " is reserved)" : ""), w.contended(), w.evicted(), a.requestId()));
             } else {
                 EvictAll e = (EvictAll) w.request();
                 List<String> left = s.lruOrder();
@@ -341,8 +357,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 out.emit(new GhostAwaited(v.ghost())); // the victim was freed into a ghost: wait for its fences
                 return;
             }
-            out.emit(new EvictionWalk.Answered(v.busy()));
-            continueWalk(w.answered(v.busy()), false, true);
+            EvictionWalk.Answered answered = new EvictionWalk.Answered(v.evicted(), v.busy(), v.reserved() ? v.bo() : null);
+            out.emit(answered);
+            continueWalk(w.answered(answered), false, true);
         }
 
         @Override
@@ -376,7 +393,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
                 for (Allocation al : s.allocationsOf(g.getKey())) out.emit(new Freed(g.getKey(), al.startPage(), al.pages()));
                 if (w != null && g.getKey().equals(w.victim()))
-                    send(address, new VictimDone(g.getKey(), true, false, g.getKey() + "'s fences signalled", null));
+                    send(address, new VictimDone(g.getKey(), true, false, false, g.getKey() + "'s fences signalled", null));
             }
         }
 

@@ -76,8 +76,7 @@ final class ValidateWalk {
             PageRange range = t.device.resolve(p);
             if (range == null) continue; // an undeclared region, or an empty window
             t.emit(new BufferObject.OpChanged(s.op.allocating(pl, nowait, pass, i)));
-            t.send(new Address.Region(p.region()), new RegionManager.Alloc(s.name, s.sizePages, s.priority, p,
-                    range.fpfn(), range.lpfn(), pass, nowait, false, s.op.requestId(), t.bo.address()));
+            sendAlloc(t, null);
             return;
         }
         if (pass == 1) {
@@ -89,12 +88,84 @@ final class ValidateWalk {
         }
     }
 
+    /** Asks the region of the current place ({@code op.index()}) for space, for the walk's round in progress. */
+    private static void sendAlloc(BoStep t, String lockedBy) {
+        BoState s = t.s;
+        Running op = s.op;
+        Place p = op.placement().places().get(op.index());
+        PageRange range = t.device.resolve(p);
+        t.send(new Address.Region(p.region()), new RegionManager.Alloc(s.name, s.sizePages, s.priority, p,
+                range.fpfn(), range.lpfn(), op.pass(), op.nowait(), false, lockedBy, op.requestId(), t.bo.address()));
+    }
+
+    /** Bound on the ticketed walks at one place (the kernel repeats while each evicts something). */
+    static final int MAX_TICKET_ROUNDS = 16;
+
+    /**
+     * Whether a ticketed walk follows the walk that just failed (6.x ttm_bo_evict_alloc): the BO is validated under
+     * a ticketed reservation and the device's walk takes tickets; after the try-lock walk, if some victim was held by
+     * someone else; after a ticketed walk, if it evicted something.
+     */
+    private static boolean ticketRoundFollows(BoStep t, Running op, RegionManager.Refused r) {
+        BoState s = t.s;
+        if (op.pass() != 2 || t.device.walk() == WalkMode.TRYLOCK || op.round() >= MAX_TICKET_ROUNDS) return false;
+        if (s.holder == null || s.holder.kind() != HolderKind.EXPLICIT || s.holder.ticket() == null) return false;
+        return op.round() == 0 ? r.contended() != null : r.evicted() > 0;
+    }
+
+    /** The owner name under which this BO's ticketed walk holds a victim's reservation. */
+    static String walkOwner(BoState s) {
+        return "walk:" + s.name;
+    }
+
+    /** A ticketed walk's round: lock {@code victim} with the ticket first (waiting, under wait-die), then walk. */
+    private static void ticketRound(BoStep t, Running op, String victim) {
+        BoState s = t.s;
+        if (victim == null) {
+            t.emit(new BufferObject.OpChanged(op.ticketRound(BufferObject.Phase.ALLOC, null)));
+            sendAlloc(t, null);
+            return;
+        }
+        t.emit(new BufferObject.OpChanged(op.ticketRound(BufferObject.Phase.LOCK_VICTIM, victim)));
+        // acquired >= 1: the ticket holds this BO (ww_ctx->acquired counts it), so wait-die may kill it.
+        t.send(new Address.Bo(victim), new BufferObject.Reserve(walkOwner(s), s.holder.ticket(), false, 1, op.requestId(), t.bo.address()));
+    }
+
+    /** The victim answered the ticketed lock: walk with it held, give up if the ticket would die, or walk without it. */
+    static void onVictimLock(BoStep t, Reply r) {
+        BoState s = t.s;
+        Running op = s.op;
+        if (op == null || op.phase() != BufferObject.Phase.LOCK_VICTIM || op.requestId() != r.requestId()) return; // stale
+        if (r.outcome() == Outcome.OK) {
+            t.emit(new BufferObject.OpChanged(op.at(BufferObject.Phase.ALLOC)));
+            sendAlloc(t, walkOwner(s));
+        } else if (r.outcome() == Outcome.EDEADLK) {
+            t.emit(new BufferObject.OpChanged(op.unlocked()));
+            String why = "locking victim " + op.locked() + " with ticket " + s.holder.ticket() + " would die (wait-die): " + r.reason();
+            if (t.device.walk() == WalkMode.EXEC) t.validated(Outcome.EDEADLK, why + "; back off and retry");
+            else t.validated(Outcome.ENOMEM, why + "; the ww EDEADLK becomes -ENOSPC");
+        } else {
+            t.emit(new BufferObject.OpChanged(op.unlocked().at(BufferObject.Phase.ALLOC)));
+            sendAlloc(t, null);
+        }
+    }
+
+    /** The region answered a round that held a victim's lock: let it go (an eviction under it released it already). */
+    private static Running unlockVictim(BoStep t, Running op) {
+        if (op.locked() == null) return op;
+        t.send(new Address.Bo(op.locked()), new BufferObject.EvictUnlock(walkOwner(t.s)));
+        Running u = op.unlocked();
+        t.emit(new BufferObject.OpChanged(u));
+        return u;
+    }
+
     /** A region granted space: the move itself, or first the multihop bounce or the population of TT pages. */
     static void onGranted(BoStep t, RegionManager.Granted g) {
         BoState s = t.s;
         Running op = s.op;
         if (op == null || (op.phase() != BufferObject.Phase.ALLOC && op.phase() != BufferObject.Phase.HOP))
             throw new IllegalStateException("bo " + s.name + ": grant in phase " + (op == null ? "idle" : op.phase()));
+        op = unlockVictim(t, op);
         if (op.phase() == BufferObject.Phase.HOP) {
             arrive(t, op.granted(BufferObject.Phase.RUNNING, op.target(), g));
             return;
@@ -107,7 +178,7 @@ final class ValidateWalk {
         // amdgpu refuses VRAM <-> SYSTEM with -EMULTIHOP: ttm_bo_bounce_temp_buffer moves through TT first.
         t.emit(new BufferObject.OpChanged(op.granted(BufferObject.Phase.HOP, g, null)));
         t.send(new Address.Region(hop), new RegionManager.Alloc(s.name, s.sizePages, s.priority, Place.of(hop), 0,
-                t.device.region(hop).sizePages(), 2, op.nowait(), false, op.requestId(), t.bo.address()));
+                t.device.region(hop).sizePages(), 2, op.nowait(), false, null, op.requestId(), t.bo.address()));
     }
 
     /** The next move's resource is granted: populate TT pages first (not at creation), then move. */
@@ -176,7 +247,10 @@ final class ValidateWalk {
             return;
         }
         t.expectPhase(BufferObject.Phase.ALLOC);
-        if (r.outcome() == Outcome.ENOMEM) {
+        op = unlockVictim(t, op);
+        if (r.outcome() == Outcome.ENOMEM && ticketRoundFollows(t, op, r)) {
+            ticketRound(t, op, op.round() == 0 ? r.contended() : null);
+        } else if (r.outcome() == Outcome.ENOMEM) {
             nextPlace(t, op.placement(), op.nowait(), op.pass(), op.index() + 1);
         } else {
             t.validated(r.outcome(), r.reason());
@@ -207,10 +281,12 @@ final class ValidateWalk {
         RegionConfig rc = t.device.region(e.region());
         String refuse = refusal(s, e, rc);
         if (refuse != null) {
-            t.send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, false, s.busy() && e.nowait(), refuse, null));
+            boolean reserved = s.holder != null && !lockedForWalk(s, e);
+            t.send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, false, s.busy() && e.nowait(), reserved, refuse, null));
             return;
         }
-        t.emit(new BufferObject.Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
+        // Locked by the walk's ticket already: the eviction runs under that reservation and releases it at its end.
+        if (!lockedForWalk(s, e)) t.emit(new BufferObject.Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
         t.emit(new BufferObject.OpChanged(Running.of(e, true, e.nowait())));
         if (s.destroyed || rc.purge()) {
             boolean busy = s.busy();
@@ -222,10 +298,20 @@ final class ValidateWalk {
         }
     }
 
+    private static boolean lockedForWalk(BoState s, BufferObject.Evict e) {
+        return e.lockedBy() != null && s.holder != null && s.op == null && e.lockedBy().equals(s.holder.owner());
+    }
+
+    /** A ticketed walk's round ended without evicting this BO under its lock: the lock goes (no LRU bump). */
+    static void onEvictUnlock(BoStep t, BufferObject.EvictUnlock u) {
+        BoState s = t.s;
+        if (s.holder != null && s.op == null && s.holder.owner().equals(u.owner())) t.release(false);
+    }
+
     private static String refusal(BoState s, BufferObject.Evict e, RegionConfig rc) {
         if (s.resource == null || !s.resource.region().equals(e.region())) return "no longer in " + e.region();
         if (!s.destroyed && !rc.purge() && rc.evictTo().isEmpty()) return e.region() + " never evicts";
-        if (s.holder != null) return "reserved by " + s.holder;
+        if (s.holder != null && !lockedForWalk(s, e)) return "reserved by " + s.holder;
         if (s.pinCount > 0) return "pinned";
         if (s.busy() && e.nowait()) return "busy and the walk must not wait";
         return null;

@@ -44,7 +44,7 @@ class CheckerBranchesTest {
     void anEvictionWalkLeftOpenAtQuiescenceIsReported() {
         InvariantBreakTest.Rig r = new InvariantBreakTest.Rig();
         r.create("A", 4, Place.of("VRAM"));
-        RegionManager.Alloc request = new RegionManager.Alloc("B", 4, 0, Place.of("VRAM"), 0, 64, 0, false, false, 77, r.client);
+        RegionManager.Alloc request = new RegionManager.Alloc("B", 4, 0, Place.of("VRAM"), 0, 64, 0, false, false, null, 77, r.client);
         r.sim.corrupt(new Address.Region("VRAM"), new EvictionWalk.Began(request, 1));
         assertTrue(r.sim.idle());
         r.check();

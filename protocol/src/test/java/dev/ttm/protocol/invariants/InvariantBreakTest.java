@@ -699,7 +699,7 @@ class InvariantBreakTest {
             Address a = new Address.Bo("A");
             r.sim.corrupt(a, new BufferObject.Reserved(new BufferObject.Holder("fault", null, BufferObject.HolderKind.OPERATION)));
             r.sim.corrupt(a, new BufferObject.OpChanged(new BufferObject.Running(new BufferObject.Fault(0, 999, r.client), true,
-                    BufferObject.Phase.HOOK, null, false, 0, 0, null, null)));
+                    BufferObject.Phase.HOOK, null, false, 0, 0, null, null, 0, null)));
             r.check(); // idle: the fault hook's answer will never come
             r.assertOnly(Invariant.LIVENESS, "bo A");
         }

@@ -41,7 +41,7 @@ class JournalFormatTest {
     /** One instance of each concrete message type. */
     static List<Message> messages() {
         BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, 2, 901, EXEC);
-        RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, false, 77, new Address.Bo("bo3"));
+        RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, false, "walk:bo3", 77, new Address.Bo("bo3"));
         return List.of(
                 new BufferObject.Create(24, 3, PLACEMENT, 1, CLIENT),
                 ticketed,
@@ -58,18 +58,19 @@ class JournalFormatTest {
                 new BufferObject.Fence("exec:42", 11, EXEC),
                 new BufferObject.Signal(12, CLIENT),
                 new BufferObject.Destroy("A", 13, new Address.Client("A")),
-                new BufferObject.Evict("VRAM", true),
+                new BufferObject.Evict("VRAM", true, "walk:bo9"),
+                new BufferObject.EvictUnlock("walk:bo9"),
                 new BufferObject.IoEvict(),
                 alloc,
                 new RegionManager.EvictAll(14, CLIENT),
                 new RegionManager.Free("bo3", 16, 8, FenceSet.of("bo1", 2), "ghost(bo3)#1"),
                 new RegionManager.LruUpdate("bo3", 1, true),
-                new RegionManager.VictimDone("bo4", false, true, "bo4 is busy: \"fenced\"\nskipped", "ghost(bo4)#2"),
+                new RegionManager.VictimDone("bo4", false, true, true, "bo4 is busy: \"fenced\"\nskipped", "ghost(bo4)#2"),
                 new RegionManager.Populate("bo5", 15),
                 new RegionManager.Inject(new Injection("VRAM", Injection.Kind.ALLOC_BUSY, null, 3)),
                 new RegionManager.Resume(),
                 new RegionManager.Granted(RESOURCE, FenceSet.of("bo2", 3), 77),
-                new RegionManager.Refused(Outcome.ENOMEM, "VRAM: no space", 78),
+                new RegionManager.Refused(Outcome.ENOMEM, "VRAM: no space", "bo2", 3, 78),
                 new RegionManager.Populated(Outcome.EBUSY, 79),
                 new IoManager.IoReserve("bo6", 12, true, 80),
                 new IoManager.IoFree("bo6"),
@@ -90,7 +91,7 @@ class JournalFormatTest {
     static List<Event> events() {
         BufferObject.Reserve ticketed = new BufferObject.Reserve("exec:42", 17L, false, 2, 901, EXEC);
         BufferObject.Fault fault = new BufferObject.Fault(3, 55, new Address.Client("c1"));
-        RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, true, 77, new Address.Bo("bo3"));
+        RegionManager.Alloc alloc = new RegionManager.Alloc("bo3", 8, 2, VRAM_TOP, 4, 60, 2, true, true, null, 77, new Address.Bo("bo3"));
         IoManager.IoReserve ioReserve = new IoManager.IoReserve("bo6", 12, false, 80);
         return List.of(
                 new BufferObject.Created(24, 3),
@@ -102,8 +103,8 @@ class JournalFormatTest {
                 new BufferObject.Adopted(902, "A"),
                 new BufferObject.Deferred(new BufferObject.Kmap("A", 903, new Address.Client("A"))),
                 new BufferObject.Undeferred(),
-                new BufferObject.OpChanged(new Running(fault, true, Phase.HOOK, PLACEMENT, true, 2, 1, new RegionManager.Granted(RESOURCE, FenceSet.NONE, 5), null)),
-                new BufferObject.LooseOpChanged(new Running(new BufferObject.Evict("VRAM", false), false, Phase.IO_RESERVE, null, false, 0, 0, null, null)),
+                new BufferObject.OpChanged(new Running(fault, true, Phase.HOOK, PLACEMENT, true, 2, 1, new RegionManager.Granted(RESOURCE, FenceSet.NONE, 5), null, 2, "bo5")),
+                new BufferObject.LooseOpChanged(new Running(new BufferObject.Evict("VRAM", false, null), false, Phase.IO_RESERVE, null, false, 0, 0, null, null, 0, null)),
                 new BufferObject.Moved(RESOURCE, new Resource("TT", 0, 8, 0, 16), true, FenceSet.NONE, null),
                 new BufferObject.PinChanged(2),
                 new BufferObject.Mapped(),
@@ -126,7 +127,7 @@ class JournalFormatTest {
                 new RegionManager.InjectionArmed(new Injection("TT", Injection.Kind.ALLOC_NOSPACE, null, 2)),
                 new EvictionWalk.Began(ioReserve, 12),
                 new EvictionWalk.Asked("bo2"),
-                new EvictionWalk.Answered(true),
+                new EvictionWalk.Answered(false, true, "bo2"),
                 new EvictionWalk.Ended(),
                 new EvictionWalk.Deferred(alloc),
                 new EvictionWalk.Resumed(),
