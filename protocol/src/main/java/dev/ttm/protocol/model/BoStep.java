@@ -21,6 +21,8 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     private boolean drainPending;
     /** The v3-atomic driver's kmap is running outside the reservation (a property of this decision only). */
     boolean loose;
+    /** walk=exec: the victim a ticketed walk could not lock, named in the validate's EDEADLK (this decision only). */
+    String contended;
     /** The ghost an eviction of this destroyed BO just left behind: the walk waits for it (this decision only). */
     String ghostForWalk;
 
@@ -44,7 +46,9 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     }
 
     void reply(Command c, Outcome outcome, String reason) {
-        send(c.replyTo(), Reply.of(c.requestId(), outcome, reason));
+        String victim = contended; // set only just before the validate's own answer, which is the next reply
+        contended = null;
+        send(c.replyTo(), new Reply(c.requestId(), outcome, reason, victim));
     }
 
     // ---- routing -------------------------------------------------------------------------------------------

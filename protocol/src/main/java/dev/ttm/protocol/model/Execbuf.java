@@ -240,7 +240,7 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
         private void onValidated(Reply r) {
             if (r.outcome() == Outcome.EDEADLK && s.backoffs < MAX_BACKOFFS) {
                 // walk=exec: the eviction walk's ticket would die; like drm_exec, drop everything and start again.
-                emit(new BackedOff(null));
+                emit(new BackedOff(r.contended()));
                 releaseAll(Stage.RESERVING);
                 return;
             }
@@ -258,8 +258,11 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
                 releaseAll(Stage.DONE);
                 return;
             }
-            emit(new StageChanged(Stage.FENCING, s.index, s.held.size()));
-            for (String bo : s.held) send(bo, new BufferObject.Fence(owner, s.submit.requestId(), address));
+            // Only the execbuf's own buffers are fenced (not a contended victim it locked after a back-off).
+            List<String> fenced = new ArrayList<>();
+            for (String bo : s.order) if (s.held.contains(bo)) fenced.add(bo);
+            emit(new StageChanged(Stage.FENCING, s.index, fenced.size()));
+            for (String bo : fenced) send(bo, new BufferObject.Fence(owner, s.submit.requestId(), address));
         }
 
         private void releaseAll(Stage then) {

@@ -6,7 +6,11 @@ import java.util.Objects;
  * The answer to one client request: an outcome and a human reason. Every request gets exactly one. Replies go
  * to clients outside the model and to execbuf coordinators (which are clients of the BOs they drive).
  */
-public record Reply(long requestId, Outcome outcome, String reason) implements Execbuf.Inbound, BufferObject.Inbound {
+/**
+ * {@code contended}: with EDEADLK from a validate under walk=exec, the victim whose reservation the walk's ticket could
+ * not take (the caller backs off and locks it first, as drm_exec does); otherwise null.
+ */
+public record Reply(long requestId, Outcome outcome, String reason, String contended) implements Execbuf.Inbound, BufferObject.Inbound {
     public Reply {
         Objects.requireNonNull(outcome, "outcome");
         reason = reason == null ? "" : reason;
@@ -19,7 +23,7 @@ public record Reply(long requestId, Outcome outcome, String reason) implements E
     }
 
     public static Reply of(long requestId, Outcome outcome, String reason) {
-        return new Reply(requestId, outcome, reason);
+        return new Reply(requestId, outcome, reason, null);
     }
 
     @Override

@@ -142,11 +142,18 @@ final class ValidateWalk {
         } else if (r.outcome() == Outcome.EDEADLK) {
             t.emit(new BufferObject.OpChanged(op.unlocked()));
             String why = "locking victim " + op.locked() + " with ticket " + s.holder.ticket() + " would die (wait-die): " + r.reason();
-            if (t.device.walk() == WalkMode.EXEC) t.validated(Outcome.EDEADLK, why + "; back off and retry");
-            else t.validated(Outcome.ENOMEM, why + "; the ww EDEADLK becomes -ENOSPC");
+            if (t.device.walk() == WalkMode.EXEC) {
+                t.contended = op.locked();
+                t.validated(Outcome.EDEADLK, why + "; back off and retry");
+            } else {
+                t.validated(Outcome.ENOMEM, why + "; the ww EDEADLK becomes -ENOSPC");
+            }
         } else {
+            // EALREADY: this ticket holds the victim already. The 6.x walk skips it; under drm_exec an object locked
+            // by the same context may be evicted (the contended object an execbuf locked after backing off).
+            boolean ours = r.outcome() == Outcome.EALREADY && t.device.walk() == WalkMode.EXEC;
             t.emit(new BufferObject.OpChanged(op.unlocked().at(BufferObject.Phase.ALLOC)));
-            sendAlloc(t, null);
+            sendAlloc(t, ours ? s.holder.owner() : null);
         }
     }
 
@@ -287,7 +294,9 @@ final class ValidateWalk {
         }
         // Locked by the walk's ticket already: the eviction runs under that reservation and releases it at its end.
         if (!lockedForWalk(s, e)) t.emit(new BufferObject.Reserved(new Holder("evict:" + e.region(), null, HolderKind.EVICTION)));
-        t.emit(new BufferObject.OpChanged(Running.of(e, true, e.nowait())));
+        // A walk's own lock ends with the eviction; a reservation the walk's context held before stays with it.
+        boolean release = !lockedForWalk(s, e) || s.holder.owner().startsWith("walk:");
+        t.emit(new BufferObject.OpChanged(Running.of(e, release, e.nowait())));
         if (s.destroyed || rc.purge()) {
             boolean busy = s.busy();
             String ghost = dropResource(t, true);
