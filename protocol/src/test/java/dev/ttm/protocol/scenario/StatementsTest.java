@@ -1676,6 +1676,28 @@ class StatementsTest {
         }
 
         @Test
+        void aPlainOperationWaitingForAnUnsignalledFenceIsReportedAsBlockedAndStaysPending() {
+            // DESIGN INV-12 / SCENARIOS Concurrency: a request waiting for a fence is pending, not lost.
+            Run r = run("""
+                    region VRAM size=32KiB visible=32KiB
+                    region TT size=64KiB
+                    bo A size=32KiB in VRAM
+                    fence A                  expect OK
+                    validate A none          expect OK
+                    bo B size=16KiB in VRAM  expect OK
+                    expect invariants ok
+                    signal A                 expect OK
+                    expect B in VRAM
+                    expect invariants ok
+                    """);
+            assertEquals(ScenarioRunner.EXIT_FAILED, r.result().exitStatus(), r.out());
+            assertEquals(1, r.result().failed(), r.out());
+            assertTrue(r.line(6).startsWith("FAIL") && r.line(6).contains("blocked") && r.line(6).contains("fence"), r.out());
+            assertTrue(r.line(7).startsWith("ok"), r.out()); // pending is not a violation
+            assertTrue(r.line(8).startsWith("ok") && r.line(9).startsWith("ok") && r.line(10).startsWith("ok"), r.out());
+        }
+
+        @Test
         void anOperationWithoutExpectIsPrintedButNotChecked() {
             Run r = passes("""
                     region VRAM size=256KiB visible=64KiB
