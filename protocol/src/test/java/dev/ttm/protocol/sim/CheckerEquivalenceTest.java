@@ -13,6 +13,7 @@ import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
+import dev.ttm.protocol.model.WalkMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -79,7 +80,8 @@ class CheckerEquivalenceTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         DeviceConfig dev = new DeviceConfig(4096, driver, driver == Driver.IO_LRU ? 8 : 0, List.of(
                 new RegionConfig("VRAM", 24, 8, false, List.of("TT", RegionConfig.SYSTEM), false),
-                new RegionConfig("TT", 16, 0, true, List.of(RegionConfig.SYSTEM), false)), List.of());
+                new RegionConfig("TT", 16, 0, true, List.of(RegionConfig.SYSTEM), false)), List.of(),
+                WalkMode.values()[(int) Math.floorMod(seed, 3L)], seed % 2 == 0);
         Simulator sim = new Simulator(dev);
         InvariantChecker incremental = new InvariantChecker();
         InvariantChecker full = new InvariantChecker(true);

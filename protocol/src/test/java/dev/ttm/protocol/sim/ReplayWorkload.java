@@ -14,6 +14,7 @@ import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
 import dev.ttm.protocol.model.RegionConfig;
+import dev.ttm.protocol.model.WalkMode;
 import dev.ttm.protocol.model.RegionManager;
 
 import java.util.ArrayList;
@@ -78,7 +79,9 @@ final class ReplayWorkload {
         long aperture = driver == Driver.IO_LRU && rnd.nextBoolean() ? 4 + rnd.nextInt(8) : 0;
         List<Injection> injections = new ArrayList<>();
         if (rnd.nextInt(3) == 0) injections.add(randomInjection());
-        return new DeviceConfig(4096, driver, aperture, rs, injections);
+        // Every eviction walk and multihop: their events (ticketed victim locks, hops, ghosts) must fold too.
+        WalkMode walk = WalkMode.values()[rnd.nextInt(WalkMode.values().length)];
+        return new DeviceConfig(4096, driver, aperture, rs, injections, walk, rnd.nextInt(3) == 0);
     }
 
     private Injection randomInjection() {
