@@ -42,7 +42,11 @@ final class ValidateWalk {
                 t.validated(Outcome.EBUSY, s.name + " has a kmap outstanding");
                 return;
             }
-            dropResource(t, isEviction(s));
+            String ghost = dropResource(t, isEviction(s));
+            if (ghost != null) {
+                t.validated(Outcome.OK, "purged: no resource, contents lost (pipelined: the pages wait in " + ghost + " for its fences)");
+                return;
+            }
         }
         t.validated(Outcome.OK, "purged: no resource, contents lost");
     }
@@ -218,9 +222,10 @@ final class ValidateWalk {
     private static void moved(BoStep t) {
         Running op = t.s.op;
         boolean eviction = isEviction(t.s);
-        moveTo(t, op.arriving(), eviction);
-        if (op.hop() != null) moveTo(t, op.target(), false);
-        t.validated(Outcome.OK, "moved to " + t.s.resource + (op.hop() != null ? " through " + op.hop().resource() : ""));
+        String how = moveTo(t, op.arriving(), eviction);
+        if (op.hop() != null) how = join(how, moveTo(t, op.target(), false));
+        t.validated(Outcome.OK, "moved to " + t.s.resource + (op.hop() != null ? " through " + op.hop().resource() : "")
+                + (how.isEmpty() ? "" : " (" + how + ")"));
     }
 
     /**
@@ -229,7 +234,7 @@ final class ValidateWalk {
      * and its old pages pass to a ghost that holds them until those fences signal (ttm_buffer_object_transfer) —
      * except for an eviction, whose pages are freed at once while the region keeps the fences as its move fence.
      */
-    private static void moveTo(BoStep t, RegionManager.Granted g, boolean eviction) {
+    private static String moveTo(BoStep t, RegionManager.Granted g, boolean eviction) {
         BoState s = t.s;
         Resource old = s.resource;
         FenceSet busy = s.busyFences();
@@ -238,6 +243,15 @@ final class ValidateWalk {
         String ghost = old != null && !busy.isEmpty() && !eviction ? s.nextGhostName() : null;
         t.emit(new BufferObject.Moved(old, g.resource(), eviction, carried, ghost));
         if (old != null) t.send(new Address.Region(old.region()), new RegionManager.Free(s.name, old.startPage(), old.pages(), busy, ghost));
+        String how = "";
+        if (ghost != null) how = "pipelined: the old pages " + old + " wait in " + ghost + " for " + busy;
+        else if (old != null && !busy.isEmpty()) how = "pipelined: " + old.region() + " keeps " + busy + " as its move fence";
+        if (!g.moveFence().isEmpty()) how = join(how, "carries " + g.resource().region() + "'s move fence " + g.moveFence());
+        return how;
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     /** A granted resource the BO will not use after all. */
