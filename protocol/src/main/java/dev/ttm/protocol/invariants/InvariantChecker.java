@@ -828,29 +828,35 @@ public final class InvariantChecker implements SimListener {
             FenceWaits w = new FenceWaits();
             ArrayDeque<RegionState> work = new ArrayDeque<>();
             for (RegionState r : view.regions()) {
-                EvictionWalk.Walk walk = r.walk();
-                if (walk != null && walk.victim() != null && r.isGhost(walk.victim()) && !r.ghosts().get(walk.victim()).isEmpty()) {
-                    w.regions.add(r.name());
-                    work.add(r);
+                for (Map.Entry<String, List<Message>> p : r.parked().entrySet()) {
+                    FenceSet ghost = r.ghosts().get(p.getKey());
+                    if (ghost == null || ghost.isEmpty()) continue; // freed: the requests are on their way back
+                    for (Message m : p.getValue()) w.waiting(view, m, work);
                 }
             }
             while (!work.isEmpty()) {
                 RegionState r = work.poll();
                 List<Message> requests = new ArrayList<>(r.deferredRequests());
                 requests.add(r.walk().request());
-                for (Message m : requests) {
-                    w.requests.add(m.requestId());
-                    if (!(m instanceof RegionManager.Alloc a)) continue;
-                    BoState bo = view.bo(a.bo());
-                    if (bo == null || bo.op() == null || bo.op().requestId() != a.requestId() || !w.bos.add(bo.name())) continue;
-                    if (bo.op().cmd() instanceof BufferObject.Evict e) {
-                        RegionState asker = view.region(e.region());
-                        if (asker != null && asker.walk() != null && bo.name().equals(asker.walk().victim()) && w.regions.add(asker.name()))
-                            work.add(asker);
-                    }
-                }
+                for (Message m : requests) w.waiting(view, m, work);
             }
             return w;
+        }
+
+        /**
+         * Request {@code m} of a region waits for a fence: so does the BO operation that sent it, and, if that BO is a
+         * victim evicting itself, the walk (and region) that asked it to leave.
+         */
+        private void waiting(ModelView view, Message m, ArrayDeque<RegionState> work) {
+            requests.add(m.requestId());
+            if (!(m instanceof RegionManager.Alloc a)) return;
+            BoState bo = view.bo(a.bo());
+            if (bo == null || bo.op() == null || bo.op().requestId() != a.requestId() || !bos.add(bo.name())) return;
+            if (bo.op().cmd() instanceof BufferObject.Evict e) {
+                RegionState asker = view.region(e.region());
+                if (asker != null && asker.walk() != null && bo.name().equals(asker.walk().victim()) && regions.add(asker.name()))
+                    work.add(asker);
+            }
         }
     }
 }

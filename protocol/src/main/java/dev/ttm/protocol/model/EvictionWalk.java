@@ -167,7 +167,12 @@ public final class EvictionWalk {
 
         /** The walk in progress is over: the next waiting request is served by a message of its own. */
         void end(Message resumeMessage) {
-            if (host.walk == null) return; // the walk never began: nothing was recorded
+            end(resumeMessage, false);
+        }
+
+        /** As {@link #end(Message)}; {@code begunNow}: the walk began in this very decision (its Began is recorded). */
+        void end(Message resumeMessage, boolean begunNow) {
+            if (host.walk == null && !begunNow) return; // the walk never began: nothing was recorded
             out.emitShared(new Ended());
             if (!host.deferred.isEmpty()) out.send(self, resumeMessage);
         }

@@ -109,7 +109,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     }
 
     public sealed interface RegionEvent extends Event
-            permits Allocated, Freed, Ghosted, MoveFenceAdded, FencesSignaled, GhostAwaited, LruMoved, InjectionUsed, InjectionArmed, EvictionWalk.Began, EvictionWalk.Asked,
+            permits Allocated, Freed, Ghosted, MoveFenceAdded, FencesSignaled, Parked, Unparked, LruMoved, InjectionUsed, InjectionArmed, EvictionWalk.Began, EvictionWalk.Asked,
                     EvictionWalk.Answered, EvictionWalk.Ended, EvictionWalk.Deferred, EvictionWalk.Resumed {
         void applyTo(RegionState s);
     }
@@ -177,9 +177,19 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             s.carriers.values().removeIf(FenceSet::isEmpty);
         }
     }
-    /** The walk waits for {@code ghost}'s fences: the ghost is freed when they signal, and the walk goes on. */
-    public record GhostAwaited(String ghost) implements RegionEvent {
-        @Override public void applyTo(RegionState s) { s.walks.walk = s.walks.walk.asking(ghost); }
+    /**
+     * The walk serving {@code request} met {@code ghost} and waits for its fences. It waits aside (parked), so that the
+     * region goes on serving other requests meanwhile, as other allocators do in TTM while one sleeps on a fence.
+     */
+    public record Parked(String ghost, Message request) implements RegionEvent {
+        @Override public void applyTo(RegionState s) { s.parked.computeIfAbsent(ghost, k -> new ArrayList<>(1)).add(request); }
+    }
+    /** {@code ghost} is gone: the requests parked on it are served again first, their walks starting over. */
+    public record Unparked(String ghost) implements RegionEvent {
+        @Override public void applyTo(RegionState s) {
+            List<Message> back = s.parked.remove(ghost);
+            for (int i = back.size() - 1; i >= 0; i--) s.walks.deferred.addFirst(back.get(i));
+        }
     }
     public record LruMoved(String bo, int priority, boolean onLru) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
@@ -323,11 +333,16 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 return;
             }
             String victim = walks().askNext(w, begin, s.walkLru(w.request()), bo -> mayHelp(w.request(), bo));
-            if (victim != null) {
+            if (victim != null && s.ghosts.containsKey(victim)) {
                 // A ghost is not asked: the walk waits for its fences (ttm_bo_evict_cb waits for a deleted BO).
+                out.emit(new Parked(victim, w.request()));
+                walks().end(new Resume(), begin);
+                return;
+            }
+            if (victim != null) {
                 boolean nowait = w.request() instanceof Alloc a && a.nowait();
                 String lockedBy = w.request() instanceof Alloc a ? a.lockedBy() : null;
-                if (!s.ghosts.containsKey(victim)) send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait, lockedBy));
+                send(new Address.Bo(victim), new BufferObject.Evict(config.name(), nowait, lockedBy));
                 return;
             }
             answerExhausted(w);
@@ -353,12 +368,13 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             EvictionWalk.Walk w = s.walks.walk;
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
-            if (v.ghost() != null && s.ghosts.containsKey(v.ghost())) {
-                out.emit(new GhostAwaited(v.ghost())); // the victim was freed into a ghost: wait for its fences
-                return;
-            }
             EvictionWalk.Answered answered = new EvictionWalk.Answered(v.evicted(), v.busy(), v.reserved() ? v.bo() : null);
             out.emit(answered);
+            if (v.ghost() != null && s.ghosts.containsKey(v.ghost())) {
+                out.emit(new Parked(v.ghost(), w.request())); // the victim was freed into a ghost: wait for its fences
+                walks().end(new Resume());
+                return;
+            }
             continueWalk(w.answered(answered), false, true);
         }
 
@@ -388,13 +404,16 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             out.emit(new FencesSignaled(f.bo(), f.seq()));
             for (Map.Entry<String, FenceSet> c : s.carriers.entrySet())
                 if (c.getValue().clearedBy(f.bo(), f.seq())) send(new Address.Bo(c.getKey()), f);
-            EvictionWalk.Walk w = s.walks.walk;
+            boolean unparked = false;
             for (Map.Entry<String, FenceSet> g : s.ghosts.entrySet()) {
                 if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
                 for (Allocation al : s.allocationsOf(g.getKey())) out.emit(new Freed(g.getKey(), al.startPage(), al.pages()));
-                if (w != null && g.getKey().equals(w.victim()))
-                    send(address, new VictimDone(g.getKey(), true, false, false, g.getKey() + "'s fences signalled", null));
+                if (s.parked.containsKey(g.getKey())) {
+                    out.emit(new Unparked(g.getKey()));
+                    unparked = true;
+                }
             }
+            if (unparked) send(address, new Resume()); // serves them now, or when the walk in progress ends
         }
 
         @Override

@@ -31,6 +31,8 @@ public final class RegionState {
     final TreeMap<String, FenceSet> ghosts = new TreeMap<>();
     /** BOs given a resource here while the move fence was pending, and which of its fences they still carry. */
     final TreeMap<String, FenceSet> carriers = new TreeMap<>();
+    /** Requests whose walk waits for a ghost's fences, by ghost: served again once it is freed. */
+    final TreeMap<String, List<Message>> parked = new TreeMap<>();
     /** The highest fence number heard signalled, per BO: a ghost or move fence made later never waits for those. */
     final TreeMap<String, Long> signaled = new TreeMap<>();
 
@@ -53,6 +55,8 @@ public final class RegionState {
     /** Ghosts and the fences each waits for (read-only). */
     public Map<String, FenceSet> ghosts() { return Collections.unmodifiableMap(ghosts); }
     public boolean isGhost(String name) { return ghosts.containsKey(name); }
+    /** Requests waiting for a ghost's fences, by ghost (read-only). */
+    public Map<String, List<Message>> parked() { return Collections.unmodifiableMap(parked); }
     /** Which fences of the region's move fence its resources' holders still carry (read-only). */
     public Map<String, FenceSet> carriers() { return Collections.unmodifiableMap(carriers); }
 

@@ -92,6 +92,7 @@ public final class StateDigest {
                 .field("moveFence", s.moveFence)
                 .field("ghosts", s.ghosts)
                 .field("carriers", s.carriers)
+                .field("parked", s.parked)
                 .field("signaled", s.signaled)
                 .toString();
     }
