@@ -107,12 +107,14 @@ final class ValidateWalk {
 
     /**
      * Whether a ticketed walk follows the walk that just failed (6.x ttm_bo_evict_alloc): the BO is validated under
-     * a ticketed reservation and the device's walk takes tickets; after the try-lock walk, if some victim was held by
-     * someone else; after a ticketed walk, if it evicted something.
+     * a ticketed reservation, without nowait, and the device's walk takes tickets; after the try-lock walk, if some
+     * victim was held by someone else; after a ticketed walk, if it evicted something. Each round locks the first
+     * victim the walk before it found held by someone else.
      */
     private static boolean ticketRoundFollows(BoStep t, Running op, RegionManager.Refused r) {
         BoState s = t.s;
-        if (op.pass() != 2 || t.device.walk() == WalkMode.TRYLOCK || op.round() >= MAX_TICKET_ROUNDS) return false;
+        // no_wait_gpu: the walk try-locks only (it may not sleep on a reservation either).
+        if (op.pass() != 2 || op.nowait() || t.device.walk() == WalkMode.TRYLOCK || op.round() >= MAX_TICKET_ROUNDS) return false;
         if (s.holder == null || s.holder.kind() != HolderKind.EXPLICIT || s.holder.ticket() == null) return false;
         return op.round() == 0 ? r.contended() != null : r.evicted() > 0;
     }
@@ -270,7 +272,7 @@ final class ValidateWalk {
         t.expectPhase(BufferObject.Phase.ALLOC);
         op = unlockVictim(t, op);
         if (r.outcome() == Outcome.ENOMEM && ticketRoundFollows(t, op, r)) {
-            ticketRound(t, op, op.round() == 0 ? r.contended() : null);
+            ticketRound(t, op, r.contended());
         } else if (r.outcome() == Outcome.ENOMEM) {
             nextPlace(t, op.placement(), op.nowait(), op.pass(), op.index() + 1);
         } else {
