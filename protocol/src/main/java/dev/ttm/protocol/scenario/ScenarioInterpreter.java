@@ -20,7 +20,7 @@ import dev.ttm.protocol.model.RegionManager;
 import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Reply;
 import dev.ttm.protocol.model.Resource;
-import dev.ttm.protocol.sim.Simulator;
+import dev.ttm.protocol.model.ModelView;
 
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -37,7 +37,8 @@ final class ScenarioInterpreter {
     private final Ast.Scenario scenario;
     private final String[] lines;
     private final PrintStream out;
-    private final Simulator sim;
+    private final ScenarioRuntime rt;
+    private final ModelView sim;
     private final InvariantChecker checker;
     private final Address.Client client = new Address.Client("script");
     private final Map<String, Long> handles = new HashMap<>();
@@ -52,12 +53,22 @@ final class ScenarioInterpreter {
 
     /** {@code fullCheck}: the checker evaluates the whole device after every message (ttm run --full-check). */
     ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out, boolean fullCheck) {
+        this(scenario, source, out, fullCheck, ScenarioRuntime.SIMULATOR);
+    }
+
+    /** On the runtime {@code runtimes} starts (the simulator, or the actor runtime). */
+    ScenarioInterpreter(Ast.Scenario scenario, String source, PrintStream out, boolean fullCheck, ScenarioRuntime.Factory runtimes) {
         this.checker = new InvariantChecker(fullCheck);
         this.scenario = scenario;
         this.lines = source.split("\n", -1);
         this.out = out;
-        this.sim = new Simulator(deviceOf(scenario));
-        sim.addListener(checker);
+        this.rt = runtimes.start(deviceOf(scenario), checker);
+        this.sim = rt.view();
+    }
+
+    /** Stops the runtime the scenario ran on. */
+    void close() {
+        rt.close();
     }
 
     int passed() { return passed; }
@@ -104,13 +115,12 @@ final class ScenarioInterpreter {
             } else if (st instanceof Ast.AwaitStmt a) {
                 await(a);
             } else if (st instanceof Ast.SettleStmt s) {
-                boolean quiet = sim.settle(MAX_STEPS_PER_STATEMENT);
+                boolean quiet = rt.settle(MAX_STEPS_PER_STATEMENT);
                 collect();
                 print(quiet ? "--" : "FAIL", s.pos(), quiet ? "settled" : "did not settle within " + MAX_STEPS_PER_STATEMENT + " messages");
                 if (!quiet) failed++;
             } else if (st instanceof Ast.ScheduleStmt s) {
-                sim.randomize(s.seed());
-                print("--", s.pos(), "delivery order drawn from seed " + s.seed());
+                print("--", s.pos(), rt.randomize(s.seed()));
             } else if (st instanceof Ast.InjectStmt i) {
                 inject(i);
             } else if (st instanceof Ast.ExpectStmt e) {
@@ -118,7 +128,7 @@ final class ScenarioInterpreter {
             }
         }
         at = null;
-        checker.checkFull(sim);
+        rt.checkFull(checker);
         collect();
         Ast.Pos end = new Ast.Pos(scenario.file(), lines.length, 1);
         claimCheck(end);
@@ -127,8 +137,8 @@ final class ScenarioInterpreter {
     /** Arms the injection in its region manager or the IO manager at once: it holds for everything after. */
     private void inject(Ast.InjectStmt st) {
         Injection inj = injection(st.injection());
-        if (inj.target().equals(Injection.DRIVER)) sim.deliverNow(client, Address.IO, new IoManager.Inject(inj));
-        else sim.deliverNow(client, new Address.Region(inj.target()), new RegionManager.Inject(inj));
+        if (inj.target().equals(Injection.DRIVER)) rt.deliverNow(client, Address.IO, new IoManager.Inject(inj));
+        else rt.deliverNow(client, new Address.Region(inj.target()), new RegionManager.Inject(inj));
         collect();
         print("--", st.pos(), "armed from here on");
     }
@@ -149,15 +159,15 @@ final class ScenarioInterpreter {
      * its own follow-ups (a Free to the old region, an LRU bump), and the next expectation should see them.
      */
     private void answer(Ast.Pos pos, long id, Ast.Expected expect, String whyBlocked) {
-        boolean answered = sim.runUntil(() -> sim.reply(id) != null, MAX_STEPS_PER_STATEMENT);
-        if (answered) sim.settle(MAX_STEPS_PER_STATEMENT);
+        boolean answered = rt.runUntil(() -> rt.reply(id) != null, MAX_STEPS_PER_STATEMENT);
+        if (answered) rt.settle(MAX_STEPS_PER_STATEMENT);
         collect();
         if (!answered) {
             failed++;
             print("FAIL", pos, "blocked: " + whyBlocked);
             return;
         }
-        judge(pos, expect, sim.reply(id));
+        judge(pos, expect, rt.reply(id));
     }
 
     private void judge(Ast.Pos pos, Ast.Expected expect, Reply r) {
@@ -173,15 +183,15 @@ final class ScenarioInterpreter {
     }
 
     private long submit(Ast.Op op) {
-        long id = sim.newRequestId();
+        long id = rt.newRequestId();
         if (op instanceof Ast.ExecbufOp e) {
             List<Execbuf.Entry> entries = new ArrayList<>();
             for (Ast.ExecEntry x : e.entries()) entries.add(new Execbuf.Entry(x.bo(), placement(x.placement())));
-            sim.submit(client, sim.newExec(), new Execbuf.Submit(entries, e.ticket(), e.fence(), id, client));
+            rt.submit(client, rt.newExec(), new Execbuf.Submit(entries, e.ticket(), e.fence(), id, client));
         } else if (op instanceof Ast.EvictAllOp e) {
-            sim.submit(client, new Address.Region(e.region()), new RegionManager.EvictAll(id, client));
+            rt.submit(client, new Address.Region(e.region()), new RegionManager.EvictAll(id, client));
         } else {
-            sim.submit(client, new Address.Bo(boOf(op)), command(op, id));
+            rt.submit(client, new Address.Bo(boOf(op)), command(op, id));
         }
         return id;
     }
@@ -265,7 +275,7 @@ final class ScenarioInterpreter {
     /** Evaluates one check; null when it holds (its actual value is added to {@code seen}). */
     private String check(Ast.Check c, List<String> seen) {
         if (c instanceof Ast.InvariantsOkCheck) {
-            checker.checkFull(sim);
+            rt.checkFull(checker);
             collect();
             if (unclaimed.isEmpty()) {
                 seen.add("invariants ok");
@@ -276,7 +286,7 @@ final class ScenarioInterpreter {
             return "invariants violated: " + all;
         }
         if (c instanceof Ast.ViolationCheck v) {
-            checker.checkFull(sim);
+            rt.checkFull(checker);
             collect();
             List<Violation> mine = new ArrayList<>();
             for (Violation x : unclaimed) if (x.invariant().equals(v.invariant())) mine.add(x);

@@ -51,8 +51,12 @@ public final class ScenarioRunner {
      * How to run: {@code debug} puts an internal error's stack trace on stderr; {@code fullCheck} checks every
      * invariant on the whole device after every message (a cross-check of the incremental checker; slow).
      */
-    public record Options(boolean debug, boolean fullCheck) {
+    public record Options(boolean debug, boolean fullCheck, ScenarioRuntime.Factory runtime) {
         public static final Options DEFAULT = new Options(false, false);
+
+        public Options(boolean debug, boolean fullCheck) {
+            this(debug, fullCheck, ScenarioRuntime.SIMULATOR);
+        }
     }
 
     /**
@@ -133,8 +137,12 @@ public final class ScenarioRunner {
         for (int i = 0; i < scenarios.size(); i++) {
             ScenarioInterpreter run = null;
             try {
-                run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out, options.fullCheck());
-                run.run();
+                run = new ScenarioInterpreter(scenarios.get(i), sources.get(i), out, options.fullCheck(), options.runtime());
+                try {
+                    run.run();
+                } finally {
+                    run.close();
+                }
             } catch (Throwable e) {
                 // Any Throwable, Errors too (StackOverflowError, OutOfMemoryError): a bug in the model must end
                 // as exit 3 and one line, and the other scenarios still run.

@@ -85,6 +85,8 @@ public final class Simulator implements ModelView {
     private long nextRequestId = 1;
     private long nextExecId = 1;
     private boolean retainReplies = true;
+    /** Replay mode: messages sent by recorded decisions and not yet delivered by one (they are not queued here). */
+    private long replayInFlight;
 
     public Simulator(DeviceConfig device) {
         this.device = device;
@@ -174,7 +176,69 @@ public final class Simulator implements ModelView {
     }
 
     public boolean idle() {
-        return fifo.isEmpty() && active.isEmpty();
+        return fifo.isEmpty() && active.isEmpty() && replayInFlight == 0;
+    }
+
+    // ---- replay mode: decisions made elsewhere (by actors, or read from a journal), folded in stamp order ---------
+    /**
+     * Replay mode: a client's request, as another runtime sent it. It is pending until its reply is recorded; the
+     * entity it goes to is made if it is a new BO or execbuf.
+     */
+    public void recordSubmit(Address.Client from, Address to, Message request) {
+        ensureEntity(to);
+        if (request.requestId() >= 0) pending.add(request.requestId());
+        Envelope env = new Envelope(seq++, from, to, request);
+        for (SimListener l : listeners) l.onSent(this, env);
+        replayInFlight++;
+    }
+
+    /**
+     * Replay mode: applies a decision made elsewhere — the events {@code entity} recorded for {@code input} and the
+     * messages it sent — exactly as {@link #step()} applies one made here: listeners see each event before it is
+     * applied, then each send, then the delivery. Sends are not queued: each is delivered by a recorded decision of
+     * its own, later in stamp order; until then it counts as in flight ({@link #idle()}).
+     */
+    public <E extends Event> void applyRecorded(Address entity, Message input, List<E> events, List<Decision.Send> sends) {
+        Slot<?, ?, ?> target = ensureEntity(entity);
+        Envelope delivery = new Envelope(seq++, null, entity, input);
+        delivered++;
+        replayInFlight--;
+        applyEvents(target, events);
+        for (int i = 0; i < sends.size(); i++) {
+            Decision.Send s = sends.get(i);
+            Envelope env = new Envelope(seq++, entity, s.to(), s.message());
+            for (SimListener l : listeners) l.onSent(this, env);
+            if (s.to() instanceof Address.Client) deliverToClient(env);
+            else replayInFlight++;
+        }
+        if (target.state() instanceof Execbuf.ExecState x && x.stage() == Execbuf.Stage.DONE) entities.remove(entity);
+        for (SimListener l : listeners) l.afterDelivery(this, delivery);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S, M extends Message, E extends Event> void applyEvents(Slot<S, M, E> target, List<? extends Event> events) {
+        for (int i = 0; i < events.size(); i++) {
+            E e = (E) events.get(i);
+            for (int k = 0; k < listeners.size(); k++) listeners.get(k).beforeApply(this, target.address(), e);
+            target.evolve(e);
+            this.events++;
+        }
+    }
+
+    /** The entity at {@code a}, made on first use for a BO or an execbuf (regions and the IO manager always exist). */
+    private Slot<?, ?, ?> ensureEntity(Address a) {
+        Slot<?, ?, ?> slot = entities.get(a);
+        if (slot != null) return slot;
+        if (a instanceof Address.Bo b) {
+            Slot<BoState, ?, ?> bo = add(a, new BufferObject(b.name(), device));
+            bos.put(b.name(), bo.state());
+            return bo;
+        }
+        if (a instanceof Address.Exec x) {
+            nextExecId = Math.max(nextExecId, x.id() + 1);
+            return add(a, new Execbuf(x.id()));
+        }
+        throw new IllegalArgumentException("no entity at " + a);
     }
 
     /** Delivers messages until {@code done} holds, nothing is in flight, or {@code maxSteps} were delivered. */
