@@ -1,6 +1,9 @@
 package dev.ttm.tools;
 
+import dev.ttm.actors.runtime.ActorScenarioRuntime;
+import dev.ttm.actors.runtime.Settings;
 import dev.ttm.protocol.scenario.ScenarioRunner;
+import dev.ttm.protocol.scenario.ScenarioRuntime;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code ttm run [--runtime sim] FILE...}: runs scenario files; exits with the runner's status. */
+/** {@code ttm run [--runtime sim|actors] FILE...}: runs scenario files; exits with the runner's status. */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
@@ -25,7 +28,7 @@ import picocli.CommandLine.Spec;
         })
 public final class RunCommand implements Callable<Integer> {
 
-    static final List<String> RUNTIMES = List.of("sim");
+    static final List<String> RUNTIMES = List.of("sim", "actors");
 
     /** Stated in the help because exceeding them is a script error the user cannot otherwise foresee. */
     static final String LIMITS = "Limits: a scenario file may hold at most " + (ScenarioRunner.MAX_FILE_BYTES >> 20)
@@ -38,7 +41,8 @@ public final class RunCommand implements Callable<Integer> {
             names = "--runtime",
             paramLabel = "RUNTIME",
             defaultValue = "sim",
-            description = "Where to run the scenarios. Supported: sim (the deterministic simulator; default).")
+            description = "Where to run the scenarios: sim (the deterministic simulator; default) or actors (the Pekko"
+                    + " actor runtime, in-memory journal, real concurrency; `schedule random` is ignored there).")
     String runtime;
 
     @Option(names = TtmCommand.DEBUG, description = TtmCommand.DEBUG_HELP)
@@ -67,7 +71,9 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
+        ScenarioRuntime.Factory runtimes = runtime.equals("actors")
+                ? ActorScenarioRuntime.factory(Settings.Journal.MEMORY) : ScenarioRuntime.SIMULATOR;
         return ScenarioRunner.runFiles(files, out, err,
-                new ScenarioRunner.Options(debug || (parent != null && parent.debug), fullCheck));
+                new ScenarioRunner.Options(debug || (parent != null && parent.debug), fullCheck, runtimes));
     }
 }

@@ -1,0 +1,265 @@
+package dev.ttm.actors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.ttm.actors.config.TtmConfig;
+import dev.ttm.actors.runtime.ClientSink;
+import dev.ttm.actors.runtime.Guardian;
+import dev.ttm.actors.runtime.Monitor;
+import dev.ttm.actors.runtime.Settings;
+import dev.ttm.actors.runtime.Wiring;
+import dev.ttm.protocol.invariants.InvariantChecker;
+import dev.ttm.protocol.invariants.Violation;
+import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.BufferObject;
+import dev.ttm.protocol.model.DeviceConfig;
+import dev.ttm.protocol.model.Execbuf;
+import dev.ttm.protocol.model.Message;
+import dev.ttm.protocol.model.ModelView;
+import dev.ttm.protocol.model.Outcome;
+import dev.ttm.protocol.model.Placement;
+import dev.ttm.protocol.model.RegionManager;
+import dev.ttm.protocol.model.Reply;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The model running on Pekko inside an application's JVM: one actor per buffer object, per region manager, the IO
+ * manager and each execbuf, journaled as configured ({@code ttm.journal}). Every operation of the scenario language
+ * is a method returning a {@link CompletionStage} of the {@link Reply} (errors are outcomes, the errno vocabulary,
+ * never exceptions). Views of the model and the invariant report come from the monitor, which folds every decision
+ * in stamp order (with {@code ttm.check = on}).
+ *
+ * <pre>{@code
+ * try (TtmSystem ttm = TtmSystem.start(ConfigFactory.load())) {
+ *     ttm.create("A", 64 * 1024, Placement.of(Place.of("VRAM"))).toCompletableFuture().join();
+ *     Reply r = ttm.fault("A", 0).toCompletableFuture().join();   // MAPPED, RETRY or SIGBUS
+ * }
+ * }</pre>
+ */
+public final class TtmSystem implements AutoCloseable {
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ActorSystem<?> system;
+    private final boolean ownSystem;
+    private final TtmConfig config;
+    private final Wiring wiring;
+    private final ActorRef<Guardian.Command> guardian;
+    private final ActorRef<Monitor.Command> monitor;
+    private final InvariantChecker checker;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicLong execIds = new AtomicLong();
+    private final Address.Client client;
+
+    /** Starts on its own actor system (named {@code ttm}), with the settings under {@code ttm { }} in {@code config}. */
+    public static TtmSystem start(Config config) {
+        TtmConfig ttm = TtmConfig.from(config);
+        ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "ttm", withJournalDirs(config, ttm));
+        return new TtmSystem(sys, true, ttm, ttm.check() ? new InvariantChecker() : null, false);
+    }
+
+    /**
+     * Starts inside an application's actor system, reading {@code ttm { }} from its configuration. The journal
+     * plugins are the application's: with {@code ttm.journal = leveldb} it must configure the LevelDB journal's
+     * directory itself (or use {@link #start(Config)}).
+     */
+    public static TtmSystem start(ActorSystem<?> app) {
+        TtmConfig ttm = TtmConfig.from(app.settings().config());
+        return new TtmSystem(app, false, ttm, ttm.check() ? new InvariantChecker() : null, false);
+    }
+
+    /** For tools: a system on {@code device} with {@code checker} (may be null), retaining every reply. */
+    public static TtmSystem start(Config config, TtmConfig ttm, InvariantChecker checker) {
+        ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "ttm", withJournalDirs(config, ttm));
+        return new TtmSystem(sys, true, ttm, checker, true);
+    }
+
+    /** The LevelDB journal and the local snapshot store live under {@code ttm.data-dir}. */
+    private static Config withJournalDirs(Config config, TtmConfig ttm) {
+        String dir = ttm.dataDir().toAbsolutePath().toString();
+        return ConfigFactory.parseMap(Map.of(
+                "pekko.persistence.journal.leveldb.dir", dir + "/journal",
+                "pekko.persistence.snapshot-store.local.dir", dir + "/snapshots")).withFallback(config);
+    }
+
+    private TtmSystem(ActorSystem<?> system, boolean ownSystem, TtmConfig config, InvariantChecker checker, boolean retainReplies) {
+        this.system = system;
+        this.ownSystem = ownSystem;
+        this.config = config;
+        this.checker = checker;
+        this.client = new Address.Client("api");
+        this.wiring = new Wiring(UUID.randomUUID().toString(), 0, new ClientSink(system.executionContext(), retainReplies));
+        String suffix = ownSystem ? "" : "-" + UUID.randomUUID();
+        if (config.check()) {
+            this.monitor = system.systemActorOf(Monitor.create(config.device(), checker, 0), "ttm-monitor" + suffix, Props.empty());
+            wiring.monitor(monitor);
+        } else {
+            this.monitor = null;
+        }
+        this.guardian = system.systemActorOf(Guardian.create(config.device(), wiring, config.settings()), "ttm" + suffix, Props.empty());
+    }
+
+    public DeviceConfig device() { return config.device(); }
+    public Settings settings() { return config.settings(); }
+    public ActorSystem<?> actorSystem() { return system; }
+    /** Shared with the runtime's tools (the scenario runner, benchmarks). */
+    public Wiring wiring() { return wiring; }
+
+    // ---- operations: each answers exactly once ----------------------------------------------------------------
+    public CompletionStage<Reply> create(String bo, long sizeBytes, Placement placement) {
+        return create(bo, sizeBytes, placement, 0);
+    }
+
+    /** Creates {@code bo} ({@code placement} null: SYSTEM; {@link Placement#NONE}: no resource). */
+    public CompletionStage<Reply> create(String bo, long sizeBytes, Placement placement, int priority) {
+        if (sizeBytes <= 0 || sizeBytes % device().pageBytes() != 0)
+            return done(Outcome.EINVAL, bo + ": size " + sizeBytes + " is not a positive whole number of " + device().pageBytes() + "-byte pages");
+        Address a = new Address.Bo(bo);
+        return spawn(a).thenCompose(ok -> request(a, id -> new BufferObject.Create(sizeBytes / device().pageBytes(), priority, placement, id, client)));
+    }
+
+    public CompletionStage<Reply> reserve(String bo, String owner, Long ticket, boolean nowait) {
+        int acquired = 0; // the API does not know what the caller's ticket holds: it never dies for holding others
+        return onBo(bo, id -> new BufferObject.Reserve(owner, ticket, nowait, acquired, id, client));
+    }
+
+    /** A ticketed reserve for a caller that tracks its own ww transaction ({@code acquired} reservations held). */
+    public CompletionStage<Reply> reserve(String bo, String owner, long ticket, int acquired) {
+        return onBo(bo, id -> new BufferObject.Reserve(owner, ticket, false, acquired, id, client));
+    }
+
+    public CompletionStage<Reply> unreserve(String bo, String owner) { return onBo(bo, id -> new BufferObject.Unreserve(owner, id, client)); }
+    public CompletionStage<Reply> validate(String bo, Placement placement, String owner, boolean nowait) {
+        return onBo(bo, id -> new BufferObject.Validate(placement, owner, nowait, id, client));
+    }
+    public CompletionStage<Reply> fault(String bo, long page) { return onBo(bo, id -> new BufferObject.Fault(page, id, client)); }
+    public CompletionStage<Reply> kmap(String bo, String owner) { return onBo(bo, id -> new BufferObject.Kmap(owner, id, client)); }
+    public CompletionStage<Reply> kunmap(String bo, String owner) { return onBo(bo, id -> new BufferObject.Kunmap(owner, id, client)); }
+    public CompletionStage<Reply> pin(String bo, Placement placement, String owner) { return onBo(bo, id -> new BufferObject.Pin(placement, owner, id, client)); }
+    public CompletionStage<Reply> unpin(String bo, String owner) { return onBo(bo, id -> new BufferObject.Unpin(owner, id, client)); }
+    public CompletionStage<Reply> unmap(String bo) { return onBo(bo, id -> new BufferObject.Unmap(null, id, client)); }
+    public CompletionStage<Reply> fence(String bo) { return onBo(bo, id -> new BufferObject.Fence(null, id, client)); }
+    public CompletionStage<Reply> signal(String bo) { return onBo(bo, id -> new BufferObject.Signal(id, client)); }
+    public CompletionStage<Reply> destroy(String bo) { return onBo(bo, id -> new BufferObject.Destroy(null, id, client)); }
+
+    public CompletionStage<Reply> evictAll(String region) {
+        Address a = new Address.Region(region);
+        if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no region " + region);
+        return request(a, id -> new RegionManager.EvictAll(id, client));
+    }
+
+    /** Reserve every BO with {@code ticket} (wait-die), validate each to its placement, fence if asked, release. */
+    public CompletionStage<Reply> execbuf(List<Execbuf.Entry> entries, long ticket, boolean fence) {
+        if (entries.isEmpty()) return done(Outcome.EINVAL, "execbuf without buffers");
+        for (Execbuf.Entry e : entries)
+            if (!wiring.directory.contains(new Address.Bo(e.bo()))) return done(Outcome.ENOENT, "no buffer object " + e.bo());
+        Address.Exec x = new Address.Exec(execIds.incrementAndGet());
+        return spawn(x).thenCompose(ok -> request(x, id -> new Execbuf.Submit(entries, ticket, fence, id, client)));
+    }
+
+    // ---- views and the invariant report (from the monitor's fold; needs ttm.check = on) --------------------------
+    /** Reads the model as the monitor has folded it so far (consistent once the system is quiescent). */
+    public <T> CompletionStage<T> read(Function<ModelView, T> reader) {
+        if (monitor == null) return CompletableFuture.failedFuture(new IllegalStateException("ttm.check = off: no views"));
+        CompletableFuture<T> out = new CompletableFuture<>();
+        CompletionStage<Boolean> done = AskPattern.ask(monitor, (ActorRef<Boolean> r) -> new Monitor.Sync(sim -> {
+            try {
+                out.complete(reader.apply(sim));
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        }, r), ASK_TIMEOUT, system.scheduler());
+        return done.thenCompose(b -> out);
+    }
+
+    /** Every invariant evaluated now on the whole device, and every violation found so far. */
+    public CompletionStage<List<Violation>> invariants() {
+        List<Violation> out = new ArrayList<>();
+        return sync(sim -> {
+            checker.checkFull(sim, sim.delivered(), sim.idle());
+            out.addAll(checker.all());
+        }).thenApply(ok -> out);
+    }
+
+    /** Messages in flight inside the model; zero when it is quiescent. */
+    public long inFlight() {
+        return wiring.inFlight();
+    }
+
+    /** Blocks the calling thread (never an actor's) until nothing is in flight, or the timeout. */
+    public boolean awaitQuiescence(Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (wiring.inFlight() > 0) {
+            if (System.nanoTime() > until) return false;
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(0, 200_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (ownSystem) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        } else {
+            system.systemActorOf(Behaviors.empty(), "ttm-closed-" + UUID.randomUUID(), Props.empty());
+        }
+    }
+
+    // ---- plumbing ----------------------------------------------------------------------------------------------
+    public long newRequestId() {
+        return requestIds.incrementAndGet();
+    }
+
+    public long newExecId() {
+        return execIds.incrementAndGet();
+    }
+
+    private CompletionStage<Reply> onBo(String bo, java.util.function.LongFunction<Message> command) {
+        Address a = new Address.Bo(bo);
+        if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no buffer object " + bo + " (create it first)");
+        return request(a, command);
+    }
+
+    private CompletionStage<Reply> request(Address to, java.util.function.LongFunction<Message> command) {
+        long id = newRequestId();
+        CompletableFuture<Reply> reply = wiring.clients.expect(id);
+        wiring.submit(client, to, command.apply(id));
+        return reply;
+    }
+
+    private static CompletionStage<Reply> done(Outcome o, String why) {
+        return CompletableFuture.completedFuture(Reply.of(-1, o, why));
+    }
+
+    /** Makes sure the entity at {@code a} runs (the guardian spawns it); completes once it is registered. */
+    public CompletionStage<Boolean> spawn(Address a) {
+        if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
+        return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());
+    }
+
+    /** Runs {@code task} on the monitor once everything sent before is folded; for tools on a settled system. */
+    public CompletionStage<Boolean> sync(java.util.function.Consumer<dev.ttm.protocol.sim.Simulator> task) {
+        if (monitor == null) return CompletableFuture.completedFuture(Boolean.FALSE);
+        return AskPattern.ask(monitor, (ActorRef<Boolean> r) -> new Monitor.Sync(task, r), ASK_TIMEOUT, system.scheduler());
+    }
+}

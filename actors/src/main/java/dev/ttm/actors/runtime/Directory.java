@@ -1,0 +1,39 @@
+package dev.ttm.actors.runtime;
+
+import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.Message;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one lookup from a model {@link Address} to the actor that runs that entity. Every message between entities
+ * goes through {@link Wiring#send}, which asks here; moving to Cluster Sharding later replaces only this class (an
+ * EntityRef per address). An entity is registered before anything is sent to it (the guardian spawns BOs and
+ * execbufs when a client first names them), so a message never waits for its receiver to exist and each
+ * sender-receiver pair keeps its order, as Pekko guarantees for direct tells.
+ */
+public final class Directory {
+    private final ConcurrentHashMap<Address, ActorRef<Message>> refs = new ConcurrentHashMap<>();
+
+    public ActorRef<Message> lookup(Address a) {
+        return refs.get(a);
+    }
+
+    void register(Address a, ActorRef<Message> ref) {
+        ActorRef<Message> before = refs.putIfAbsent(a, ref);
+        if (before != null && !before.equals(ref)) throw new IllegalStateException(a + " registered twice");
+    }
+
+    void unregister(Address a) {
+        refs.remove(a);
+    }
+
+    public boolean contains(Address a) {
+        return refs.containsKey(a);
+    }
+
+    public int size() {
+        return refs.size();
+    }
+}

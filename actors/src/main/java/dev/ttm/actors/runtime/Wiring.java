@@ -1,0 +1,94 @@
+package dev.ttm.actors.runtime;
+
+import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.Decision;
+import dev.ttm.protocol.model.Event;
+import dev.ttm.protocol.model.Message;
+import dev.ttm.protocol.model.Reply;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every entity shell of one actor system shares: the run id and the stamp counter, the count of messages in
+ * flight (quiescence is that count at zero), the directory, where client replies go, and the monitor that folds
+ * every decision in stamp order for the invariant checker (null when checking is off).
+ */
+public final class Wiring {
+    public final String runId;
+    public final Directory directory = new Directory();
+    public final ClientSink clients;
+    private final AtomicLong stamps;
+    private final AtomicLong inFlight = new AtomicLong();
+    private volatile ActorRef<Monitor.Command> monitor;
+
+    public Wiring(String runId, long lastStamp, ClientSink clients) {
+        this.runId = runId;
+        this.stamps = new AtomicLong(lastStamp);
+        this.clients = clients;
+    }
+
+    public void monitor(ActorRef<Monitor.Command> m) {
+        this.monitor = m;
+    }
+
+    public boolean monitored() {
+        return monitor != null;
+    }
+
+    ActorRef<Monitor.Command> monitorRef() {
+        return monitor;
+    }
+
+    /** The next stamp: one counter for the whole actor system, so stamps order decisions consistently with causality. */
+    public long stamp() {
+        return stamps.incrementAndGet();
+    }
+
+    public long lastStamp() {
+        return stamps.get();
+    }
+
+    public long inFlight() {
+        return inFlight.get();
+    }
+
+    /** A client's request enters the model (it is in flight until the receiving entity has decided on it). */
+    public void submit(Address.Client from, Address to, Message request) {
+        ActorRef<Message> ref = directory.lookup(to);
+        if (ref == null) throw new IllegalArgumentException("no entity at " + to);
+        long stamp = stamp();
+        ActorRef<Monitor.Command> m = monitor;
+        if (m != null) m.tell(new Monitor.Submitted(stamp, from, to, request));
+        inFlight.incrementAndGet();
+        ref.tell(request);
+    }
+
+    /**
+     * After a decision is applied (persisted and evolved): its messages go out, the monitor hears of it, and only
+     * then does its input stop counting as in flight, so the count never touches zero while work remains.
+     */
+    public <E extends Event> void decided(long stamp, Address self, Message input, List<E> events, List<Decision.Send> sends) {
+        for (int i = 0; i < sends.size(); i++) send(sends.get(i).to(), sends.get(i).message());
+        ActorRef<Monitor.Command> m = monitor;
+        if (m != null) m.tell(new Monitor.Decided(stamp, self, input, events, sends));
+        inFlight.decrementAndGet();
+    }
+
+    /** The entity at {@code a} is done (an execbuf that answered): nothing addresses it again. */
+    void finished(Address a) {
+        directory.unregister(a);
+    }
+
+    private void send(Address to, Message m) {
+        if (to instanceof Address.Client) {
+            clients.accept((Reply) m);
+            return;
+        }
+        ActorRef<Message> ref = directory.lookup(to);
+        if (ref == null) throw new IllegalStateException("message to " + to + ", which does not exist: " + m);
+        inFlight.incrementAndGet();
+        ref.tell(m);
+    }
+}
