@@ -104,8 +104,8 @@ class TtmCommandTest {
 
     @Test
     void unsupportedRuntimeIsAUsageError() {
-        assertEquals(2, ttm("run", "--runtime", "actors", "x.ttm"));
-        assertOneLine("ttm run: Unsupported runtime 'actors' for --runtime (supported: sim) (try 'ttm run --help')");
+        assertEquals(2, ttm("run", "--runtime", "cluster", "x.ttm"));
+        assertOneLine("ttm run: Unsupported runtime 'cluster' for --runtime (supported: sim, actors) (try 'ttm run --help')");
     }
 
     @Test
