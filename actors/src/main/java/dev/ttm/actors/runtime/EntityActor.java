@@ -48,8 +48,9 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     private long lastStamp;
     /** How many entries it has applied (when recovery completes: how many it replayed). */
     private long replayedCount;
-    /** While the system recovers and a monitor listens: the entries replayed, and the snapshot they follow. */
+    /** While the system recovers and a monitor listens: the entries replayed. */
     private List<Recorded> replayed;
+    /** The snapshot the recovery started from (plain form), or null. */
     private Object snapshotPlain;
 
     /**
@@ -167,9 +168,8 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             @Override
             public S fromJournal(Object stored) {
                 lastStamp = snapshots.stamp(stored);
-                Object plain = snapshots.plain(stored);
-                if (replayed != null) snapshotPlain = plain;
-                return snapshots.restore(plain);
+                snapshotPlain = snapshots.plain(stored);
+                return snapshots.restore(snapshotPlain);
             }
         };
     }

@@ -172,6 +172,7 @@ public final class Guardian {
         private long lastExecId;
         private long entries;
         private int recovered;
+        private int fromSnapshots;
 
         Children(ActorContext<Command> ctx, DeviceConfig device, Wiring wiring, Settings settings, CompletableFuture<RecoveryReport> ready,
                  Executor executor) {
@@ -213,6 +214,7 @@ public final class Guardian {
             lastStamp = Math.max(lastStamp, r.lastStamp());
             entries += r.replayed();
             recovered++;
+            if (r.snapshot() != null) fromSnapshots++;
             ActorRef<Monitor.Command> m = wiring.monitorRef();
             if (m != null) m.tell(new Monitor.Recovered(r.address(), r.snapshot(), r.entries(), r.digest()));
             if (waiting.isEmpty()) finish();
@@ -220,9 +222,10 @@ public final class Guardian {
 
         private void finish() {
             wiring.recoveryDone(lastStamp, lastExecId);
-            RecoveryReport report = new RecoveryReport(lastStamp, recovered, entries, List.of());
-            if (recovered > 0)
-                ctx.getLog().info("recovered {} entities from {} journal entries after the snapshots; stamps go on after {}", recovered, entries, lastStamp);
+            RecoveryReport report = new RecoveryReport(lastStamp, recovered, fromSnapshots, entries, List.of());
+            if (lastStamp > 0)
+                ctx.getLog().info("recovered {} entities ({} from snapshots, {} journal entries replayed); stamps go on after {}", recovered, fromSnapshots,
+                        entries, lastStamp);
             ActorRef<Monitor.Command> m = wiring.monitorRef();
             if (m != null) m.tell(new Monitor.RecoveryDone(report, ready, executor));
             else executor.execute(() -> ready.complete(report));
