@@ -116,10 +116,16 @@ public final class TtmSystem implements AutoCloseable {
                 throw e;
             }
         }
+        ActorSystem<Void> sys = null;
         TtmSystem t;
         try {
-            t = new TtmSystem(ActorSystem.create(Behaviors.empty(), "ttm", conf), true, ttm, checker, retainReplies, lease);
+            sys = ActorSystem.create(Behaviors.empty(), "ttm", conf);
+            t = new TtmSystem(sys, true, ttm, checker, retainReplies, lease);
         } catch (RuntimeException e) {
+            if (sys != null) {
+                sys.terminate();
+                sys.getWhenTerminated().toCompletableFuture().join();
+            }
             if (lease != null) lease.close();
             throw e;
         }
@@ -164,11 +170,16 @@ public final class TtmSystem implements AutoCloseable {
             close();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("ttm: interrupted while recovering from " + where(), e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException e) {
             close();
-            if (e instanceof IllegalStateException ise) throw ise;
-            throw new IllegalStateException("ttm: the entities did not recover from " + where() + " within " + limit
-                    + " (ttm.actors.recovery-timeout): " + e, e);
+            if (e.getCause() instanceof IllegalStateException ise) throw ise;
+            throw new IllegalStateException("ttm: recovery from " + where() + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            close();
+            throw new IllegalStateException("ttm: the entities did not recover from " + where() + " within " + limit + " (ttm.actors.recovery-timeout)", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ttm.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -88,6 +89,49 @@ class RecoveryTest {
         List<String> snaps = list(dir.resolve("snapshots"));
         assertTrue(snaps.stream().anyMatch(f -> f.contains("region:VRAM")), "VRAM snapshots: " + snaps);
         assertTrue(snaps.stream().noneMatch(f -> f.contains("bo:")), "only regions take snapshots: " + snaps);
+    }
+
+    @Test
+    void withoutAMonitorEveryEntityRecoversAllTheSame(@TempDir Path dir) {
+        Config off = ConfigFactory.parseString("ttm.check = off").withFallback(config(dir, 2, true));
+        try (TtmSystem ttm = TtmSystem.start(off)) {
+            workload(ttm);
+            quiesce(ttm);
+        }
+        try (TtmSystem ttm = TtmSystem.start(off)) {
+            RecoveryReport r = join(ttm.recovery());
+            assertEquals(ttm.device().regions().size() + 1 + 6, r.entities(), "the regions, the IO manager and the six BOs: " + r);
+            assertEquals(Outcome.OK, join(ttm.unreserve("F", "keeper")).outcome(), "F's reservation was recovered");
+            assertEquals(Outcome.OK, join(ttm.signal("D")).outcome());
+            quiesce(ttm);
+        }
+        // and a start with the monitor finds the model those two runs left, every entity agreeing with its journal
+        try (TtmSystem ttm = TtmSystem.start(config(dir, 2, true))) {
+            assertEquals(List.of(), join(ttm.recovery()).mismatches());
+            assertEquals(List.of(), join(ttm.invariants()));
+            boolean free = join(ttm.read(v -> v.bo("F").holder() == null));
+            assertTrue(free, "F was left unreserved");
+        }
+    }
+
+    @Test
+    void aJournalThatDoesNotFitTheDeviceFailsTheStartAtOnceSayingWhich(@TempDir Path dir) {
+        try (TtmSystem ttm = TtmSystem.start(config(dir, 0, true))) {
+            for (String bo : List.of("A", "B", "C", "D")) assertEquals(Outcome.OK, join(ttm.create(bo, KIB64, VRAM)).outcome(), bo);
+            quiesce(ttm);
+        }
+        // VRAM is a quarter of what it was: its journal allocates pages the region no longer has
+        Config smaller = ConfigFactory.parseString("ttm.regions = [ { name = VRAM, size = 64KiB, visible = 64KiB }, { name = TT, size = 512KiB } ]")
+                .withFallback(config(dir, 0, true));
+        long t0 = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TtmSystem.start(smaller));
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "reported after " + took);
+        assertTrue(e.getMessage().contains("region:VRAM cannot recover from the journal"), e.getMessage());
+        // the failed start gave the directory up
+        try (TtmSystem ttm = TtmSystem.start(config(dir, 0, true))) {
+            assertEquals(4, (int) join(ttm.read(v -> v.bos().size())));
+        }
     }
 
     /** The whole story; returns what the second start recovered. */

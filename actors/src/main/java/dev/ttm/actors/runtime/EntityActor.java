@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -134,7 +135,12 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
 
     @Override
     public SignalHandler<S> signalHandler() {
-        return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::recovered).build();
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), this::recovered)
+                .onSignal(RecoveryFailed.class, (state, f) -> {
+                    if (wiring.recovering()) wiring.recoveryFailed(self, f.getFailure());
+                })
+                .build();
     }
 
     /** Recovered: while the system recovers, the guardian hears of it (what was replayed goes on to the monitor). */

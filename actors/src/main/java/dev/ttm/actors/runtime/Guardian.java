@@ -51,7 +51,7 @@ public final class Guardian {
     private Guardian() {}
 
     /** Local only: never serialized. */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Spawn, Recovered {}
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Spawn, Recovered, RecoveryFailed {}
 
     /** Make sure the entity at {@code address} runs; answered once it is registered. */
     public record Spawn(Address address, ActorRef<Boolean> replyTo) implements Command {}
@@ -63,6 +63,9 @@ public final class Guardian {
      */
     public record Recovered(Address address, long lastStamp, long replayed, Object snapshot, List<Recorded> entries, String digest)
             implements Command {}
+
+    /** An entity spawned at start could not recover from its journal: the start fails, saying which and why. */
+    public record RecoveryFailed(Address address, Throwable cause) implements Command {}
 
     /** The registry's journal. */
     public sealed interface RegistryEvent extends CborSerializable permits BoRegistered, ExecIdsReserved {}
@@ -105,6 +108,10 @@ public final class Guardian {
         private final Children children;
         private final Settings settings;
 
+        Wiring wiring() {
+            return children.wiring;
+        }
+
         Registry(Children children, Settings settings) {
             super(REGISTRY, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), settings.backoffRandom()));
             this.children = children;
@@ -122,6 +129,10 @@ public final class Guardian {
                     .onCommand(Spawn.class, this::onSpawn)
                     .onCommand(Recovered.class, (state, r) -> {
                         children.recovered(r);
+                        return Effect().none();
+                    })
+                    .onCommand(RecoveryFailed.class, (state, f) -> {
+                        children.failed(f);
                         return Effect().none();
                     })
                     .build();
@@ -155,7 +166,12 @@ public final class Guardian {
 
         @Override
         public SignalHandler<State> signalHandler() {
-            return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> children.start(state.bos, state.execIdsUpTo)).build();
+            return newSignalHandlerBuilder()
+                    .onSignal(RecoveryCompleted.instance(), state -> children.start(state.bos, state.execIdsUpTo))
+                    .onSignal(org.apache.pekko.persistence.typed.RecoveryFailed.class, (state, f) -> {
+                        if (wiring().recovering()) children.failed(new RecoveryFailed(null, f.getFailure()));
+                    })
+                    .build();
         }
     }
 
@@ -218,6 +234,14 @@ public final class Guardian {
             ActorRef<Monitor.Command> m = wiring.monitorRef();
             if (m != null) m.tell(new Monitor.Recovered(r.address(), r.snapshot(), r.entries(), r.digest()));
             if (waiting.isEmpty()) finish();
+        }
+
+        /** {@code f.address()} null: the registry itself. */
+        void failed(RecoveryFailed f) {
+            if (f.address() != null && !waiting.contains(f.address()) || ready.isDone()) return;
+            String who = f.address() == null ? "the registry of entities (" + REGISTRY.id() + ")" : f.address().toString();
+            IllegalStateException e = new IllegalStateException("ttm: " + who + " cannot recover from the journal: " + f.cause(), f.cause());
+            executor.execute(() -> ready.completeExceptionally(e));
         }
 
         private void finish() {

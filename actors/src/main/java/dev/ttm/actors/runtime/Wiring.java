@@ -78,6 +78,11 @@ public final class Wiring {
         guardian.tell(new Guardian.Recovered(self, lastStamp, replayed, snapshot, entries, digest));
     }
 
+    /** An entity spawned at start cannot recover from its journal (it will be restarted with backoff and try again). */
+    void recoveryFailed(Address self, Throwable cause) {
+        guardian.tell(new Guardian.RecoveryFailed(self, cause));
+    }
+
     /** Every entity has recovered: stamps and execbuf ids go on after the highest ones the journal holds. */
     void recoveryDone(long lastStamp, long lastExecId) {
         stamps.accumulateAndGet(lastStamp, Math::max);
