@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -24,6 +25,8 @@ import java.time.Instant;
 public final class DataDirLock implements JournalSetup.Lease {
     public static final String FILE = "ttm.lock";
     private static final long LOCK_AT = Long.MAX_VALUE - 1;
+    /** How long giving the directory up waits for the journal to close its database. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final Path directory;
     private final FileChannel channel;
@@ -79,11 +82,15 @@ public final class DataDirLock implements JournalSetup.Lease {
         channel.force(false);
     }
 
-    /** Gives the directory up (the file stays, emptied). Idempotent. */
+    /**
+     * Gives the directory up (the file stays, emptied), once the journal of this process has closed its database there
+     * (it may still finish a replay after its actor system terminated). Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (released) return;
         released = true;
+        ClosingLeveldbJournal.awaitClosed(directory.resolve("journal"), CLOSE_WAIT);
         try {
             channel.truncate(0);
         } catch (IOException ignored) {

@@ -134,6 +134,34 @@ class RecoveryTest {
         }
     }
 
+    /**
+     * A start that fails stops its actor system while other entities still replay their journals: the journal must
+     * not close LevelDB under a running replay (with the native library that crashes the JVM). Many BOs replay while
+     * VRAM fails at once, several times over; the directory is usable after each.
+     */
+    @Test
+    void aSystemStoppedWhileItsEntitiesRecoverLeavesTheJournalIntact(@TempDir Path dir) {
+        Config config = ConfigFactory.parseString("ttm.check = off").withFallback(config(dir, 0, true));
+        try (TtmSystem ttm = TtmSystem.start(config)) {
+            for (String bo : List.of("A", "B", "C", "D")) assertEquals(Outcome.OK, join(ttm.create(bo, KIB64, VRAM)).outcome(), bo);
+            List<CompletionStage<?>> made = new ArrayList<>();
+            for (int i = 0; i < BUSY_BOS; i++) {
+                String b = "s" + i;
+                made.add(ttm.create(b, 4096, null).thenCompose(r -> ttm.fault(b, 0)));
+            }
+            made.forEach(RecoveryTest::join);
+            quiesce(ttm);
+        }
+        Config smaller = ConfigFactory.parseString("ttm.regions = [ { name = VRAM, size = 64KiB, visible = 64KiB }, { name = TT, size = 512KiB } ]")
+                .withFallback(config);
+        for (int i = 0; i < 4; i++) assertThrows(IllegalStateException.class, () -> TtmSystem.start(smaller));
+        try (TtmSystem ttm = TtmSystem.start(config)) {
+            assertEquals(4 + BUSY_BOS + ttm.device().regions().size() + 1, join(ttm.recovery()).entities());
+        }
+    }
+
+    static final int BUSY_BOS = 300;
+
     /** The whole story; returns what the second start recovered. */
     private RecoveryReport recoversExactly(Path dir, int snapshotEvery, boolean nativeLevelDb) {
         Config config = config(dir, snapshotEvery, nativeLevelDb);
@@ -177,8 +205,11 @@ class RecoveryTest {
             before = digests(ttm);
         }
 
-        // A third start recovers what the second one did, and the journal shows one stamp order across the runs.
-        try (TtmSystem ttm = TtmSystem.start(config)) {
+        // A third start recovers what the second one did, and the journal shows one stamp order across the runs (read
+        // with Pekko's LeveldbReadJournal, which wants the stock journal class).
+        Config stock = ConfigFactory.parseString("pekko.persistence.journal.leveldb.class = \"org.apache.pekko.persistence.journal.leveldb.LeveldbJournal\"")
+                .withFallback(config);
+        try (TtmSystem ttm = TtmSystem.start(stock)) {
             assertEquals(before, digests(ttm));
             List<Recorded> a = journal(ttm, "bo:A");
             List<Recorded> g = journal(ttm, "bo:G");
