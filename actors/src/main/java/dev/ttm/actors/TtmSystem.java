@@ -1,11 +1,11 @@
 package dev.ttm.actors;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.ttm.actors.config.TtmConfig;
 import dev.ttm.actors.runtime.ClientSink;
 import dev.ttm.actors.runtime.Guardian;
 import dev.ttm.actors.runtime.Monitor;
+import dev.ttm.actors.runtime.RecoveryReport;
 import dev.ttm.actors.runtime.Settings;
 import dev.ttm.actors.runtime.Wiring;
 import dev.ttm.protocol.invariants.InvariantChecker;
@@ -29,12 +29,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The model running on Pekko inside an application's JVM: one actor per buffer object, per region manager, the IO
@@ -61,45 +64,87 @@ public final class TtmSystem implements AutoCloseable {
     private final ActorRef<Monitor.Command> monitor;
     private final InvariantChecker checker;
     private final AtomicLong requestIds = new AtomicLong();
-    private final AtomicLong execIds = new AtomicLong();
     private final Address.Client client;
+    /** Completes once every entity has recovered from the journal; operations wait for it. */
+    private final CompletableFuture<RecoveryReport> recovered = new CompletableFuture<>();
+    /** The data directory, held while the system runs (leveldb only). */
+    private final JournalSetup.Lease lease;
 
-    /** Starts on its own actor system (named {@code ttm}), with the settings under {@code ttm { }} in {@code config}. */
+    /**
+     * Starts on its own actor system (named {@code ttm}), with the settings under {@code ttm { }} in {@code config}.
+     * With {@code ttm.journal = leveldb} (module ttm-persistence on the class path) the system takes the data directory
+     * {@code ttm.data-dir} (failing at once if another system holds it) and recovers every entity it holds before this
+     * returns: the same BOs and regions, stamps going on from the last one.
+     */
     public static TtmSystem start(Config config) {
         TtmConfig ttm = TtmConfig.from(config);
-        ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "ttm", withJournalDirs(config, ttm));
-        return new TtmSystem(sys, true, ttm, ttm.check() ? new InvariantChecker() : null, false);
+        return startOwn(config, ttm, ttm.check() ? new InvariantChecker() : null, false);
     }
 
     /**
      * Starts inside an application's actor system, reading {@code ttm { }} from its configuration. The journal
-     * plugins are the application's: with {@code ttm.journal = leveldb} it must configure the LevelDB journal's
-     * directory itself (or use {@link #start(Config)}).
+     * plugins are the application's: with {@code ttm.journal = leveldb} it must have put the LevelDB journal and the
+     * snapshot store under {@code ttm.data-dir} itself (ttm-persistence's {@code Journals} gives that configuration),
+     * and this takes the data directory. Does not wait for the recovery: operations wait for it ({@link #recovery()}).
      */
     public static TtmSystem start(ActorSystem<?> app) {
         TtmConfig ttm = TtmConfig.from(app.settings().config());
-        return new TtmSystem(app, false, ttm, ttm.check() ? new InvariantChecker() : null, false);
+        JournalSetup.Lease lease = ttm.settings().journal() == Settings.Journal.LEVELDB ? setup().acquire(ttm.dataDir()) : null;
+        try {
+            return new TtmSystem(app, false, ttm, ttm.check() ? new InvariantChecker() : null, false, lease);
+        } catch (RuntimeException e) {
+            if (lease != null) lease.close();
+            throw e;
+        }
     }
 
     /** For tools: a system on {@code device} with {@code checker} (may be null), retaining every reply. */
     public static TtmSystem start(Config config, TtmConfig ttm, InvariantChecker checker) {
-        ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "ttm", withJournalDirs(config, ttm));
-        return new TtmSystem(sys, true, ttm, checker, true);
+        return startOwn(config, ttm, checker, true);
     }
 
-    /** The LevelDB journal and the local snapshot store live under {@code ttm.data-dir}. */
-    private static Config withJournalDirs(Config config, TtmConfig ttm) {
-        String dir = ttm.dataDir().toAbsolutePath().toString();
-        return ConfigFactory.parseMap(Map.of(
-                "pekko.persistence.journal.leveldb.dir", dir + "/journal",
-                "pekko.persistence.snapshot-store.local.dir", dir + "/snapshots")).withFallback(config);
+    private static TtmSystem startOwn(Config config, TtmConfig ttm, InvariantChecker checker, boolean retainReplies) {
+        JournalSetup.Lease lease = null;
+        Config conf = config;
+        if (ttm.settings().journal() == Settings.Journal.LEVELDB) {
+            JournalSetup setup = setup();
+            lease = setup.acquire(ttm.dataDir());
+            try {
+                conf = setup.configure(config, ttm);
+            } catch (RuntimeException e) {
+                lease.close();
+                throw e;
+            }
+        }
+        ActorSystem<Void> sys = null;
+        TtmSystem t;
+        try {
+            sys = ActorSystem.create(Behaviors.empty(), "ttm", conf);
+            t = new TtmSystem(sys, true, ttm, checker, retainReplies, lease);
+        } catch (RuntimeException e) {
+            if (sys != null) {
+                sys.terminate();
+                sys.getWhenTerminated().toCompletableFuture().join();
+            }
+            if (lease != null) lease.close();
+            throw e;
+        }
+        t.awaitRecovery();
+        return t;
     }
 
-    private TtmSystem(ActorSystem<?> system, boolean ownSystem, TtmConfig config, InvariantChecker checker, boolean retainReplies) {
+    private static JournalSetup setup() {
+        return JournalSetup.find().orElseThrow(() -> new IllegalStateException(
+                "ttm.journal = leveldb needs module ttm-persistence (dev.ttm:ttm-persistence) on the class path; or choose ttm.journal = memory | none"));
+    }
+
+    private TtmSystem(ActorSystem<?> system, boolean ownSystem, TtmConfig config, InvariantChecker checker, boolean retainReplies,
+                      JournalSetup.Lease lease) {
         this.system = system;
         this.ownSystem = ownSystem;
         this.config = config;
         this.checker = checker;
+        this.lease = lease;
         this.client = new Address.Client("api");
         this.wiring = new Wiring(UUID.randomUUID().toString(), 0, new ClientSink(system.executionContext(), retainReplies));
         String suffix = ownSystem ? "" : "-" + UUID.randomUUID();
@@ -109,7 +154,38 @@ public final class TtmSystem implements AutoCloseable {
         } else {
             this.monitor = null;
         }
-        this.guardian = system.systemActorOf(Guardian.create(config.device(), wiring, config.settings()), "ttm" + suffix, Props.empty());
+        this.guardian = system.systemActorOf(Guardian.create(config.device(), wiring, config.settings(), recovered, system.executionContext()),
+                "ttm" + suffix, Props.empty());
+    }
+
+    /** Blocks the starting thread until every entity has recovered; on failure or timeout the system is closed. */
+    private void awaitRecovery() {
+        Duration limit = config.settings().recoveryTimeout();
+        try {
+            RecoveryReport r = recovered.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (!r.mismatches().isEmpty())
+                throw new IllegalStateException("ttm: " + r.mismatches().size() + " entities recovered a state their journal does not fold to: "
+                        + r.mismatches().get(0));
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("ttm: interrupted while recovering from " + where(), e);
+        } catch (ExecutionException e) {
+            close();
+            if (e.getCause() instanceof IllegalStateException ise) throw ise;
+            throw new IllegalStateException("ttm: recovery from " + where() + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            close();
+            throw new IllegalStateException("ttm: the entities did not recover from " + where() + " within " + limit + " (ttm.actors.recovery-timeout)", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private String where() {
+        return config.settings().journal() == Settings.Journal.LEVELDB ? config.dataDir().toAbsolutePath().toString()
+                : "the " + config.settings().journal() + " journal";
     }
 
     public DeviceConfig device() { return config.device(); }
@@ -117,6 +193,11 @@ public final class TtmSystem implements AutoCloseable {
     public ActorSystem<?> actorSystem() { return system; }
     /** Shared with the runtime's tools (the scenario runner, benchmarks). */
     public Wiring wiring() { return wiring; }
+
+    /** What the start recovered from the journal; operations wait for it. */
+    public CompletionStage<RecoveryReport> recovery() {
+        return recovered;
+    }
 
     // ---- operations: each answers exactly once ----------------------------------------------------------------
     public CompletionStage<Reply> create(String bo, long sizeBytes, Placement placement) {
@@ -128,7 +209,7 @@ public final class TtmSystem implements AutoCloseable {
         if (sizeBytes <= 0 || sizeBytes % device().pageBytes() != 0)
             return done(Outcome.EINVAL, bo + ": size " + sizeBytes + " is not a positive whole number of " + device().pageBytes() + "-byte pages");
         Address a = new Address.Bo(bo);
-        return spawn(a).thenCompose(ok -> request(a, id -> new BufferObject.Create(sizeBytes / device().pageBytes(), priority, placement, id, client)));
+        return whenReady(() -> spawn(a).thenCompose(ok -> request(a, id -> new BufferObject.Create(sizeBytes / device().pageBytes(), priority, placement, id, client))));
     }
 
     public CompletionStage<Reply> reserve(String bo, String owner, Long ticket, boolean nowait) {
@@ -156,24 +237,29 @@ public final class TtmSystem implements AutoCloseable {
     public CompletionStage<Reply> destroy(String bo) { return onBo(bo, id -> new BufferObject.Destroy(null, id, client)); }
 
     public CompletionStage<Reply> evictAll(String region) {
-        Address a = new Address.Region(region);
-        if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no region " + region);
-        return request(a, id -> new RegionManager.EvictAll(id, client));
+        return whenReady(() -> {
+            Address a = new Address.Region(region);
+            if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no region " + region);
+            return request(a, id -> new RegionManager.EvictAll(id, client));
+        });
     }
 
     /** Reserve every BO with {@code ticket} (wait-die), validate each to its placement, fence if asked, release. */
     public CompletionStage<Reply> execbuf(List<Execbuf.Entry> entries, long ticket, boolean fence) {
         if (entries.isEmpty()) return done(Outcome.EINVAL, "execbuf without buffers");
-        for (Execbuf.Entry e : entries)
-            if (!wiring.directory.contains(new Address.Bo(e.bo()))) return done(Outcome.ENOENT, "no buffer object " + e.bo());
-        Address.Exec x = new Address.Exec(execIds.incrementAndGet());
-        return spawn(x).thenCompose(ok -> request(x, id -> new Execbuf.Submit(entries, ticket, fence, id, client)));
+        return whenReady(() -> {
+            for (Execbuf.Entry e : entries)
+                if (!wiring.directory.contains(new Address.Bo(e.bo()))) return done(Outcome.ENOENT, "no buffer object " + e.bo());
+            Address.Exec x = new Address.Exec(wiring.newExecId());
+            return spawn(x).thenCompose(ok -> request(x, id -> new Execbuf.Submit(entries, ticket, fence, id, client)));
+        });
     }
 
     // ---- views and the invariant report (from the monitor's fold; needs ttm.check = on) --------------------------
     /** Reads the model as the monitor has folded it so far (consistent once the system is quiescent). */
     public <T> CompletionStage<T> read(Function<ModelView, T> reader) {
         if (monitor == null) return CompletableFuture.failedFuture(new IllegalStateException("ttm.check = off: no views"));
+        if (!ready()) return recovered.thenCompose(r -> read(reader));
         CompletableFuture<T> out = new CompletableFuture<>();
         CompletionStage<Boolean> done = AskPattern.ask(monitor, (ActorRef<Boolean> r) -> new Monitor.Sync(sim -> {
             try {
@@ -215,13 +301,18 @@ public final class TtmSystem implements AutoCloseable {
         return true;
     }
 
+    /** Stops the system (its own actor system; inside an application's, the model's actors) and gives up the data directory. */
     @Override
     public void close() {
-        if (ownSystem) {
-            system.terminate();
-            system.getWhenTerminated().toCompletableFuture().join();
-        } else {
-            system.systemActorOf(Behaviors.empty(), "ttm-closed-" + UUID.randomUUID(), Props.empty());
+        try {
+            if (ownSystem) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+            } else {
+                system.systemActorOf(Behaviors.empty(), "ttm-closed-" + UUID.randomUUID(), Props.empty());
+            }
+        } finally {
+            if (lease != null) lease.close();
         }
     }
 
@@ -231,13 +322,25 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     public long newExecId() {
-        return execIds.incrementAndGet();
+        return wiring.newExecId();
+    }
+
+    private boolean ready() {
+        return recovered.isDone() && !recovered.isCompletedExceptionally();
+    }
+
+    /** Runs {@code op} now if every entity has recovered, else once they have. */
+    private <T> CompletionStage<T> whenReady(Supplier<CompletionStage<T>> op) {
+        if (ready()) return op.get();
+        return recovered.thenCompose(r -> op.get());
     }
 
     private CompletionStage<Reply> onBo(String bo, java.util.function.LongFunction<Message> command) {
-        Address a = new Address.Bo(bo);
-        if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no buffer object " + bo + " (create it first)");
-        return request(a, command);
+        return whenReady(() -> {
+            Address a = new Address.Bo(bo);
+            if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no buffer object " + bo + " (create it first)");
+            return request(a, command);
+        });
     }
 
     private CompletionStage<Reply> request(Address to, java.util.function.LongFunction<Message> command) {
@@ -253,6 +356,7 @@ public final class TtmSystem implements AutoCloseable {
 
     /** Makes sure the entity at {@code a} runs (the guardian spawns it); completes once it is registered. */
     public CompletionStage<Boolean> spawn(Address a) {
+        if (!ready()) return recovered.thenCompose(r -> spawn(a));
         if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
         return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());
     }
@@ -260,6 +364,7 @@ public final class TtmSystem implements AutoCloseable {
     /** Runs {@code task} on the monitor once everything sent before is folded; for tools on a settled system. */
     public CompletionStage<Boolean> sync(java.util.function.Consumer<dev.ttm.protocol.sim.Simulator> task) {
         if (monitor == null) return CompletableFuture.completedFuture(Boolean.FALSE);
+        if (!ready()) return recovered.thenCompose(r -> sync(task));
         return AskPattern.ask(monitor, (ActorRef<Boolean> r) -> new Monitor.Sync(task, r), ASK_TIMEOUT, system.scheduler());
     }
 }

@@ -1,15 +1,15 @@
 /**
- * Journaling of the TTM model on Pekko Persistence (typed) with a LevelDB store.
+ * The journal on disk: Pekko Persistence's LevelDB journal and local snapshot store under one data directory.
  *
- * <p>This package will hold the journal wiring for the event-sourced actors of
- * {@code dev.ttm.actors} (buffer objects, region managers, the IO manager): the global
- * stamp that orders every state transition of every entity, the LevelDB journal setup
- * (pure-Java {@code org.iq80.leveldb} or native {@code leveldbjni}), a reader for
- * journals (also of runs that crashed), and the replayer that folds a journal through the
- * pure model's {@code apply} functions and re-runs its {@code handle} functions to check
- * that today's code still decides the same (docs/semantics.md).
+ * <p>{@link dev.ttm.persistence.Journals} gives the configuration for a data directory (journal and snapshot
+ * directories, {@code fsync}, native or pure-Java LevelDB: the native library is tried once per JVM and, if it does
+ * not load, the pure-Java port is used with one WARN line saying why); {@link dev.ttm.persistence.DataDirLock}
+ * keeps a second system off a directory in use ({@link dev.ttm.persistence.DataDirectoryInUseException}).
+ * {@link dev.ttm.persistence.LevelDbJournalSetup} plugs both into {@code TtmSystem.start} through the
+ * {@link dev.ttm.actors.JournalSetup} service, so that an application with this module on its class path only calls
+ * {@code TtmSystem.start(config)} with {@code ttm.journal = leveldb}.
  *
- * <p>Configuration lives under {@code ttm.persistence} in this module's
- * {@code reference.conf} ({@code data-dir}, {@code fsync}).
+ * <p>Configuration: {@code ttm.persistence} ({@code fsync}, {@code native}) in this module's {@code reference.conf},
+ * and {@code ttm.data-dir} (ttm-actors).
  */
 package dev.ttm.persistence;

@@ -40,8 +40,8 @@ public record TtmConfig(DeviceConfig device, Settings settings, Path dataDir, bo
             DeviceConfig device = parse("ttm.regions", () -> new DeviceConfig(page, driver, aperture, regions, List.of(), walk, t.getBoolean("multihop")));
             Settings.Journal journal = parse("ttm.journal", () -> Settings.Journal.parse(t.getString("journal")));
             Config a = t.getConfig("actors");
-            Settings settings = new Settings(journal, a.getDuration("restart-backoff.min"), a.getDuration("restart-backoff.max"),
-                    a.getDouble("restart-backoff.random-factor"), a.getInt("snapshot-every"));
+            Settings settings = parse("ttm.actors", () -> new Settings(journal, a.getDuration("restart-backoff.min"), a.getDuration("restart-backoff.max"),
+                    a.getDouble("restart-backoff.random-factor"), a.getInt("snapshot-every"), a.getDuration("recovery-timeout")));
             return new TtmConfig(device, settings, Path.of(t.getString("data-dir")), t.getBoolean("check"));
         } catch (ConfigException e) {
             throw new BadConfig(e.getMessage(), e);
@@ -97,7 +97,17 @@ public record TtmConfig(DeviceConfig device, Settings settings, Path dataDir, bo
 
     /** For tests and tools: the same settings with another journal. */
     public TtmConfig withJournal(Settings.Journal j) {
-        return new TtmConfig(device, new Settings(j, settings.backoffMin(), settings.backoffMax(), settings.backoffRandom(), settings.snapshotEvery()), dataDir, check);
+        return new TtmConfig(device, settings.withJournal(j), dataDir, check);
+    }
+
+    /** The same settings with another data directory. */
+    public TtmConfig withDataDir(Path dir) {
+        return new TtmConfig(device, settings, dir, check);
+    }
+
+    /** The same settings with region snapshots every {@code n} journal entries (0: none). */
+    public TtmConfig withSnapshotEvery(int n) {
+        return new TtmConfig(device, settings.withSnapshotEvery(n), dataDir, check);
     }
 
     public static Duration seconds(long s) {

@@ -29,6 +29,11 @@ public final class Directory {
         refs.remove(a);
     }
 
+    /** Forgets every entity (their guardian restarted: they were stopped with it and are spawned anew). */
+    void clear() {
+        refs.clear();
+    }
+
     public boolean contains(Address a) {
         return refs.containsKey(a);
     }

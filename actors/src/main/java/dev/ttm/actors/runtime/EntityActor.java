@@ -6,14 +6,22 @@ import dev.ttm.protocol.model.Decider;
 import dev.ttm.protocol.model.Decision;
 import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.Message;
+import dev.ttm.protocol.model.StateDigest;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,29 +30,51 @@ import java.util.function.Predicate;
 /**
  * The event-sourced shell of one entity: the command handler asks the entity's {@code decide}, persists what it
  * decided as one {@link Recorded} entry (stamped, with its input), and once it is written lets the messages go; the
- * event handler folds the entry through {@code evolve}. No TTM logic lives here.
+ * event handler folds the entry through {@code evolve}. No TTM logic lives here. An entity spawned while the system
+ * recovers tells the guardian when it has recovered (its last stamp; for the monitor, what it replayed); a region
+ * manager takes a snapshot every {@code ttm.actors.snapshot-every} entries ({@link SnapshotForm}).
  */
 public final class EntityActor<S, M extends Message, E extends Event> extends EventSourcedBehavior<Message, Recorded, S> {
+    /** Snapshots kept per entity (older ones are deleted; journal entries never are). */
+    static final int SNAPSHOTS_KEPT = 2;
+
     private final Address self;
     private final Decider<S, M, E> decider;
     private final Wiring wiring;
     private final Settings settings;
     private final Predicate<List<? extends Event>> finishes;
+    /** Null: this entity takes no snapshots. */
+    private final SnapshotForm<S> snapshots;
+    /** The stamp of the last entry applied, recovered or new (what a snapshot is stamped with). */
+    private long lastStamp;
+    /** How many entries it has applied (when recovery completes: how many it replayed). */
+    private long replayedCount;
+    /** While the system recovers and a monitor listens: the entries replayed. */
+    private List<Recorded> replayed;
+    /** The snapshot the recovery started from (plain form), or null. */
+    private Object snapshotPlain;
 
-    /** {@code finishes}: a decision with these events leaves the entity nothing to do (an execbuf that answered). */
+    /**
+     * {@code finishes}: a decision with these events leaves the entity nothing to do (an execbuf that answered);
+     * {@code snapshots}: how its state goes to the snapshot store, or null for none.
+     */
     public static <S, M extends Message, E extends Event> Behavior<Message> create(
-            Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes) {
+            Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes,
+            SnapshotForm<S> snapshots) {
         if (settings.journal() == Settings.Journal.NONE) return PlainEntity.create(self, decider, wiring, finishes);
-        return Behaviors.setup(ctx -> new EntityActor<>(self, decider, wiring, settings, finishes));
+        return Behaviors.setup(ctx -> new EntityActor<>(self, decider, wiring, settings, finishes, settings.regionSnapshots() ? snapshots : null));
     }
 
-    private EntityActor(Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes) {
+    private EntityActor(Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes,
+                        SnapshotForm<S> snapshots) {
         super(persistenceId(self), SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), settings.backoffRandom()));
         this.self = self;
         this.decider = decider;
         this.wiring = wiring;
         this.settings = settings;
         this.finishes = finishes;
+        this.snapshots = snapshots;
+        if (wiring.recovering() && wiring.monitored()) replayed = new ArrayList<>();
     }
 
     /** Stable across runs, so that a new actor system on the same journal recovers the entity. */
@@ -96,7 +126,57 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             S s = state;
             List<Event> es = entry.events();
             for (int i = 0; i < es.size(); i++) s = decider.evolve(s, (E) es.get(i));
+            lastStamp = entry.stamp();
+            replayedCount++;
+            if (replayed != null) replayed.add(entry);
             return s;
         });
+    }
+
+    @Override
+    public SignalHandler<S> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), this::recovered)
+                .onSignal(RecoveryFailed.class, (state, f) -> {
+                    if (wiring.recovering()) wiring.recoveryFailed(self, f.getFailure());
+                })
+                .build();
+    }
+
+    /** Recovered: while the system recovers, the guardian hears of it (what was replayed goes on to the monitor). */
+    private void recovered(S state) {
+        if (wiring.recovering()) wiring.recovered(self, lastStamp, replayedCount, snapshotPlain, replayed == null ? List.of() : replayed,
+                replayed == null ? null : StateDigest.digest(state));
+        replayed = null;
+        snapshotPlain = null;
+    }
+
+    /** An entity without snapshots never asks the snapshot store (the store answers that at once, without a look). */
+    @Override
+    public Recovery recovery() {
+        return snapshots == null ? Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none()) : super.recovery();
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return snapshots == null ? RetentionCriteria.disabled() : RetentionCriteria.snapshotEvery(settings.snapshotEvery(), SNAPSHOTS_KEPT);
+    }
+
+    @Override
+    public SnapshotAdapter<S> snapshotAdapter() {
+        if (snapshots == null) return super.snapshotAdapter();
+        return new SnapshotAdapter<>() {
+            @Override
+            public Object toJournal(S state) {
+                return snapshots.store(lastStamp, state);
+            }
+
+            @Override
+            public S fromJournal(Object stored) {
+                lastStamp = snapshots.stamp(stored);
+                snapshotPlain = snapshots.plain(stored);
+                return snapshots.restore(snapshotPlain);
+            }
+        };
     }
 }

@@ -4,20 +4,30 @@ import java.time.Duration;
 
 /**
  * How entity shells run: the journal (leveldb, memory, none: plain behaviors with no persistence, for raw
- * throughput), the Pekko plugin ids it maps to, and the restart backoff when the journal fails.
+ * throughput), the Pekko plugin ids it maps to, the restart backoff when the journal fails, how often a region manager
+ * takes a snapshot (0: never), and how long a start may take to recover every entity from the journal.
  */
-public record Settings(Journal journal, Duration backoffMin, Duration backoffMax, double backoffRandom, int snapshotEvery) {
+public record Settings(Journal journal, Duration backoffMin, Duration backoffMax, double backoffRandom, int snapshotEvery,
+                       Duration recoveryTimeout) {
     public enum Journal {
-        LEVELDB("pekko.persistence.journal.leveldb", "pekko.persistence.snapshot-store.local"),
-        MEMORY("pekko.persistence.journal.inmem", "pekko.persistence.snapshot-store.local"),
-        NONE(null, null);
+        /** On disk under ttm.data-dir (module ttm-persistence sets it up), with the local snapshot store beside it. */
+        LEVELDB("pekko.persistence.journal.leveldb", "pekko.persistence.snapshot-store.local", true),
+        /**
+         * In memory, for one actor system's life. No snapshots: the local store would keep them on disk after the
+         * journal is gone, and a later system would recover a region from a snapshot of another run.
+         */
+        MEMORY("pekko.persistence.journal.inmem", "pekko.persistence.no-snapshot-store", false),
+        NONE(null, null, false);
 
         public final String journalPlugin;
         public final String snapshotPlugin;
+        /** Whether region managers take snapshots (every {@link #snapshotEvery} entries). */
+        public final boolean snapshots;
 
-        Journal(String journalPlugin, String snapshotPlugin) {
+        Journal(String journalPlugin, String snapshotPlugin, boolean snapshots) {
             this.journalPlugin = journalPlugin;
             this.snapshotPlugin = snapshotPlugin;
+            this.snapshots = snapshots;
         }
 
         public static Journal parse(String word) {
@@ -31,7 +41,24 @@ public record Settings(Journal journal, Duration backoffMin, Duration backoffMax
         }
     }
 
+    public Settings {
+        if (snapshotEvery < 0) throw new IllegalArgumentException("ttm.actors.snapshot-every must not be negative: " + snapshotEvery);
+    }
+
     public static Settings of(Journal journal) {
-        return new Settings(journal, Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, 1000);
+        return new Settings(journal, Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, 1000, Duration.ofMinutes(5));
+    }
+
+    public Settings withJournal(Journal j) {
+        return new Settings(j, backoffMin, backoffMax, backoffRandom, snapshotEvery, recoveryTimeout);
+    }
+
+    public Settings withSnapshotEvery(int n) {
+        return new Settings(journal, backoffMin, backoffMax, backoffRandom, n, recoveryTimeout);
+    }
+
+    /** Whether region managers take snapshots: the journal keeps them, and {@code snapshotEvery > 0}. */
+    public boolean regionSnapshots() {
+        return journal.snapshots && snapshotEvery > 0;
     }
 }

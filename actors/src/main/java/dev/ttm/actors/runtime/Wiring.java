@@ -1,5 +1,6 @@
 package dev.ttm.actors.runtime;
 
+import dev.ttm.protocol.journal.Recorded;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.Decision;
 import dev.ttm.protocol.model.Event;
@@ -12,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every entity shell of one actor system shares: the run id and the stamp counter, the count of messages in
- * flight (quiescence is that count at zero), the directory, where client replies go, and the monitor that folds
- * every decision in stamp order for the invariant checker (null when checking is off).
+ * flight (quiescence is that count at zero), the directory, where client replies go, the monitor that folds
+ * every decision in stamp order for the invariant checker (null when checking is off), the execbuf ids, and whether
+ * the system is still recovering its entities from the journal (see {@link Guardian}).
  */
 public final class Wiring {
     public final String runId;
@@ -21,7 +23,10 @@ public final class Wiring {
     public final ClientSink clients;
     private final AtomicLong stamps;
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong execIds = new AtomicLong();
     private volatile ActorRef<Monitor.Command> monitor;
+    private volatile ActorRef<Guardian.Command> guardian;
+    private volatile boolean recovering = true;
 
     public Wiring(String runId, long lastStamp, ClientSink clients) {
         this.runId = runId;
@@ -48,6 +53,41 @@ public final class Wiring {
 
     public long lastStamp() {
         return stamps.get();
+    }
+
+    /** A new execbuf's id: never one an earlier run on the same journal used (see {@link Guardian}). */
+    public long newExecId() {
+        return execIds.incrementAndGet();
+    }
+
+    // ---- recovery ----------------------------------------------------------------------------------------------
+    /** Whether the system is still recovering the entities it had (nothing is submitted meanwhile). */
+    public boolean recovering() {
+        return recovering;
+    }
+
+    void guardian(ActorRef<Guardian.Command> g) {
+        this.guardian = g;
+    }
+
+    /**
+     * An entity spawned at start has recovered: its last stamp, and for the monitor the snapshot it started from
+     * (plain form, or null), the entries it replayed after it and the digest of the state it reached.
+     */
+    void recovered(Address self, long lastStamp, long replayed, Object snapshot, List<Recorded> entries, String digest) {
+        guardian.tell(new Guardian.Recovered(self, lastStamp, replayed, snapshot, entries, digest));
+    }
+
+    /** An entity spawned at start cannot recover from its journal (it will be restarted with backoff and try again). */
+    void recoveryFailed(Address self, Throwable cause) {
+        guardian.tell(new Guardian.RecoveryFailed(self, cause));
+    }
+
+    /** Every entity has recovered: stamps and execbuf ids go on after the highest ones the journal holds. */
+    void recoveryDone(long lastStamp, long lastExecId) {
+        stamps.accumulateAndGet(lastStamp, Math::max);
+        execIds.accumulateAndGet(lastExecId, Math::max);
+        recovering = false;
     }
 
     public long inFlight() {

@@ -377,6 +377,32 @@ public final class InvariantChecker implements SimListener {
         ioUnbalancedFrees = io.unbalancedFrees();
     }
 
+    /**
+     * The model was rebuilt from journals (a restart) instead of being watched event by event: what the incremental
+     * checks keep from events is taken from the state instead — the regions each BO has pages or an LRU entry in, the
+     * region sums and IO call counts (read again when next needed), and for INV-14 the pages ghosts hold with their
+     * fences not yet signalled (pages freed at once under a region's move fence are not known again until new events
+     * name them) — and every state invariant is evaluated on the recovered device. Call it once every entity is
+     * recovered, before the first new message.
+     */
+    public void recovered(ModelView view, long step) {
+        regionsOfBo.clear();
+        usedByRegion.clear();
+        ioCountsKnown = false;
+        fences.clear();
+        for (RegionState r : view.regions()) {
+            for (RegionManager.Allocation a : r.allocations().values()) residesIn(a.bo(), r.name());
+            for (String bo : r.lruOrderWithGhosts()) residesIn(bo, r.name());
+            for (Map.Entry<String, FenceSet> g : r.ghosts().entrySet()) {
+                FenceSet pending = FenceSafety.unsignaled(view, g.getValue());
+                if (pending.isEmpty()) continue;
+                for (RegionManager.Allocation a : r.allocationsOf(g.getKey()))
+                    fences.left(new Resource(r.name(), a.startPage(), a.pages(), a.fpfn(), a.lpfn()), pending);
+            }
+        }
+        checkFull(view, step, false);
+    }
+
     // ---- evaluation ------------------------------------------------------------------------------------------------
     /**
      * Evaluates the state invariants for what changed since the previous check; with {@code quiescent} (nothing in

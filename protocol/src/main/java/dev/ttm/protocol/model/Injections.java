@@ -20,6 +20,14 @@ public final class Injections {
         }
     }
 
+    /** Injections armed and used so far as a snapshot says ({@code used.get(i)}: how often {@code armed.get(i)} fired). */
+    static Injections restore(List<Injection> armed, List<Integer> used) {
+        if (armed.size() != used.size()) throw new IllegalArgumentException("armed and used injections differ in number");
+        Injections out = new Injections(armed);
+        for (int i = 0; i < used.size(); i++) out.used.set(i, used.get(i));
+        return out;
+    }
+
     /** The index of the injection that fires next for this kind, or -1. Pure. */
     public int next(Injection.Kind kind) {
         for (int i = 0; i < armed.size(); i++) {

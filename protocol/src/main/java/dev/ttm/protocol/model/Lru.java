@@ -119,6 +119,34 @@ public final class Lru {
         return null;
     }
 
+    /** The lists as plain values (see {@link RegionSnapshot}). */
+    RegionSnapshot.LruSnapshot snapshot() {
+        return new RegionSnapshot.LruSnapshot(nextSeq, positions(), cursor());
+    }
+
+    /** Fills this empty LRU with the entries, sequence numbers and cursor of {@code s}. */
+    void restore(RegionSnapshot.LruSnapshot s) {
+        if (!where.isEmpty() || cursor != null) throw new IllegalStateException("restore into a used LRU");
+        for (Position p : s.entries()) {
+            if (p.bo() == null || p.priority() < 0 || p.priority() >= heads.length || p.seq() < 0 || p.seq() >= s.nextSeq())
+                throw new IllegalArgumentException("bad LRU entry " + p);
+            Node n = new Node(p.bo(), p.seq(), p.priority());
+            linkAfter(heads[p.priority()].prev, n);
+            if (where.put(p.bo(), n) != null) throw new IllegalArgumentException(p.bo() + " twice on the LRU");
+        }
+        nextSeq = s.nextSeq();
+        Position c = s.cursor();
+        if (c == null) return;
+        if (c.bo() == null) {
+            if (c.priority() < 0 || c.priority() >= heads.length) throw new IllegalArgumentException("bad LRU cursor " + c);
+            cursorAfter(heads[c.priority()]);
+        } else {
+            Node n = where.get(c.bo());
+            if (n == null || n.priority != c.priority() || n.seq != c.seq()) throw new IllegalArgumentException("LRU cursor after " + c + ", which is not there");
+            cursorAfter(n);
+        }
+    }
+
     /** A walk begins: its cursor stands at the start of the first list. */
     void cursorAtStart() {
         cursorAfter(heads[0]);

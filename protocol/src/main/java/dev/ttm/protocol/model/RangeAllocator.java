@@ -41,8 +41,28 @@ public final class RangeAllocator {
         insert(0, sizePages);
     }
 
+    /** An allocator with exactly the free ranges {@code free} (disjoint, not adjacent), its generator at {@code rng}. */
+    static RangeAllocator restore(long sizePages, List<RegionSnapshot.FreeRange> free, long rng) {
+        RangeAllocator a = new RangeAllocator(sizePages);
+        a.delete(0);
+        long end = -1;
+        for (RegionSnapshot.FreeRange r : free) {
+            if (r.pages() <= 0 || r.start() <= end || r.start() + r.pages() > sizePages)
+                throw new IllegalArgumentException("free range " + r + " out of order, adjacent to the one before, or outside the region");
+            a.insert(r.start(), r.pages());
+            end = r.start() + r.pages();
+        }
+        a.rng = rng;
+        return a;
+    }
+
     public long sizePages() {
         return sizePages;
+    }
+
+    /** The treap-priority generator's state (part of a snapshot: the allocator goes on drawing from it). */
+    long rngState() {
+        return rng;
     }
 
     public long freePages() {

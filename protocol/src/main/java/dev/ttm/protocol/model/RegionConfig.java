@@ -1,5 +1,7 @@
 package dev.ttm.protocol.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import java.util.List;
 
 /**
@@ -27,6 +29,7 @@ public record RegionConfig(String name, long sizePages, long visiblePages, boole
         if (evictTo.contains(name)) throw new IllegalArgumentException("region " + name + " evicts to itself");
     }
 
+    @JsonIgnore // derived from the name (and not a component: a snapshot would not read it back)
     public boolean isSystem() {
         return SYSTEM.equals(name);
     }

@@ -37,9 +37,43 @@ public final class RegionState {
     final TreeMap<String, Long> signaled = new TreeMap<>();
 
     RegionState(RegionConfig config, List<Injection> injections) {
+        this(config, new RangeAllocator(config.sizePages()), new Injections(injections));
+    }
+
+    private RegionState(RegionConfig config, RangeAllocator allocator, Injections injections) {
         this.config = config;
-        this.allocator = new RangeAllocator(config.sizePages());
-        this.injections = new Injections(injections);
+        this.allocator = allocator;
+        this.injections = injections;
+    }
+
+    /** This state as plain values, for a snapshot store; a copy: later events do not change it. */
+    public RegionSnapshot snapshot() {
+        Map<String, List<Message>> parkedCopy = new TreeMap<>();
+        parked.forEach((g, l) -> parkedCopy.put(g, List.copyOf(l)));
+        return new RegionSnapshot(config, RegionSnapshot.freeRanges(allocator), allocator.rngState(),
+                List.copyOf(allocations.values()), startsByBo, lru.snapshot(), windowLru.snapshot(), walks.walk,
+                List.copyOf(walks.deferred), injections.armed(), injections.used(), usedPages, moveFence, ghosts, carriers,
+                parkedCopy, signaled);
+    }
+
+    /** The state {@code s} was taken of (its digest equal to that state's; it decides everything the same). */
+    public static RegionState fromSnapshot(RegionSnapshot s) {
+        RegionState r = new RegionState(s.config(), RangeAllocator.restore(s.config().sizePages(), s.free(), s.allocatorRng()),
+                Injections.restore(s.armed(), s.used()));
+        for (RegionManager.Allocation a : s.allocations())
+            if (r.allocations.put(a.startPage(), a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
+        s.startsByBo().forEach((bo, starts) -> r.startsByBo.put(bo, new ArrayList<>(starts)));
+        r.lru.restore(s.lru());
+        r.windowLru.restore(s.windowLru());
+        r.walks.walk = s.walk();
+        r.walks.deferred.addAll(s.deferred());
+        r.usedPages = s.usedPages();
+        r.moveFence = s.moveFence();
+        r.ghosts.putAll(s.ghosts());
+        r.carriers.putAll(s.carriers());
+        s.parked().forEach((g, l) -> r.parked.put(g, new ArrayList<>(l)));
+        r.signaled.putAll(s.signaled());
+        return r;
     }
 
     public RegionConfig config() { return config; }

@@ -215,6 +215,36 @@ public final class Simulator implements ModelView {
         for (SimListener l : listeners) l.afterDelivery(this, delivery);
     }
 
+    // ---- recovery: the model rebuilt from journals kept by another runtime (a restart) -----------------------------
+    /**
+     * Recovery: folds {@code events}, which {@code entity} recorded earlier, into its state (made if it is a new BO or
+     * execbuf). No listener hears of them and nothing counts as delivered: a rebuilt model has no transitions to check
+     * (see {@link dev.ttm.protocol.invariants.InvariantChecker#recovered}).
+     */
+    @SuppressWarnings("unchecked")
+    public <E extends Event> void recover(Address entity, List<E> events) {
+        Slot<Object, ?, Event> target = (Slot<Object, ?, Event>) ensureEntity(entity);
+        for (int i = 0; i < events.size(); i++) {
+            target.evolve(events.get(i));
+            this.events++;
+        }
+        if (target.state() instanceof Execbuf.ExecState x && x.stage() == Execbuf.Stage.DONE) entities.remove(entity);
+    }
+
+    /**
+     * Recovery: {@code state} replaces the entity's (a region manager's restored from a snapshot, say). No listener
+     * hears of it. It must be the entity's state type; the simulator owns it from now on.
+     */
+    @SuppressWarnings("unchecked")
+    public void restore(Address entity, Object state) {
+        Slot<Object, ?, ?> slot = (Slot<Object, ?, ?>) ensureEntity(entity);
+        if (!slot.state.getClass().isInstance(state))
+            throw new IllegalArgumentException(entity + " has a " + slot.state.getClass().getSimpleName() + ", not a " + state.getClass().getName());
+        slot.state = state;
+        if (entity instanceof Address.Region r) regions.put(r.name(), (RegionState) state);
+        else if (entity instanceof Address.Bo b) bos.put(b.name(), (BoState) state);
+    }
+
     @SuppressWarnings("unchecked")
     private <S, M extends Message, E extends Event> void applyEvents(Slot<S, M, E> target, List<? extends Event> events) {
         for (int i = 0; i < events.size(); i++) {

@@ -1,0 +1,20 @@
+package dev.ttm.persistence;
+
+import com.typesafe.config.Config;
+import dev.ttm.actors.JournalSetup;
+import dev.ttm.actors.config.TtmConfig;
+
+import java.nio.file.Path;
+
+/** The {@link JournalSetup} service {@code TtmSystem} finds for {@code ttm.journal = leveldb}. */
+public final class LevelDbJournalSetup implements JournalSetup {
+    @Override
+    public Config configure(Config config, TtmConfig ttm) {
+        return Journals.configure(config, ttm);
+    }
+
+    @Override
+    public Lease acquire(Path dataDir) {
+        return DataDirLock.acquire(dataDir);
+    }
+}
