@@ -61,7 +61,7 @@ class ConcurrencyTest {
     static final int MAX_DESTROYS = BOS / 10;
     static final int MAX_PINS_PER_CLIENT = 2;
     static final long PAGE = 4096;
-    static final Duration PATIENCE = Duration.ofMillis(20);
+    static final Duration PATIENCE = Duration.ofMillis(50);
     static final Duration STALL = Duration.ofSeconds(120);
 
     static final List<Placement> PLACEMENTS = List.of(
