@@ -32,6 +32,7 @@ public final class BoHandle {
         this.name = name;
     }
 
+    /** The BO's name. */
     public String name() {
         return name;
     }
@@ -132,6 +133,7 @@ public final class BoHandle {
         return ttm.unpin(name, null);
     }
 
+    /** As {@link #unpin()} under {@code owner}'s reservation if it holds the BO. */
     public CompletionStage<Reply> unpin(String owner) {
         return ttm.unpin(name, owner);
     }

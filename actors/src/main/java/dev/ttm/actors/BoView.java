@@ -33,6 +33,7 @@ public record BoView(String name, long sizeBytes, int priority, Optional<Residen
                      Map<String, Integer> kmaps, boolean mapped, int ioRefs, boolean busy, long fences,
                      boolean movePending, Optional<Holder> holder, int waiters, boolean destroyed) {
 
+    /** Copies {@code kmaps}. */
     public BoView {
         kmaps = Map.copyOf(kmaps);
     }

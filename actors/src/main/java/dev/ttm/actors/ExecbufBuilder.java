@@ -34,6 +34,7 @@ public final class ExecbufBuilder {
         return this;
     }
 
+    /** As {@link #add(String, Placement)}. */
     public ExecbufBuilder add(BoHandle bo, Placement placement) {
         return add(bo.name(), placement);
     }

@@ -18,6 +18,7 @@ public final class RegionHandle {
         this.name = name;
     }
 
+    /** The region's name. */
     public String name() {
         return name;
     }
