@@ -304,10 +304,20 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     private CompletionStage<Reply> request(Address to, java.util.function.LongFunction<Message> command) {
+        if (closed()) return closedStage();
         long id = newRequestId();
         CompletableFuture<Reply> reply = wiring.clients.expect(id);
         wiring.submit(client, to, command.apply(id));
         return reply;
+    }
+
+    /** Own actor system terminated: nothing would ever answer (a request would wait forever), so it fails at once. */
+    private boolean closed() {
+        return ownSystem && system.whenTerminated().isCompleted();
+    }
+
+    private static <T> CompletionStage<T> closedStage() {
+        return CompletableFuture.failedFuture(new IllegalStateException("this TtmSystem is closed"));
     }
 
     /** A ticketed reserve answered OK counts for its ticket (see {@link Tickets}). */
@@ -325,6 +335,7 @@ public final class TtmSystem implements AutoCloseable {
 
     /** Makes sure the entity at {@code a} runs (the guardian spawns it); completes once it is registered. */
     public CompletionStage<Boolean> spawn(Address a) {
+        if (closed()) return closedStage();
         if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
         return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());
     }

@@ -219,6 +219,19 @@ class EmbeddingApiTest {
     }
 
     @Test
+    void aClosedSystemFailsRequestsAtOnceInsteadOfNeverAnswering() {
+        BoHandle a = ttm.bo("A");
+        expect(Outcome.OK, a.create(4096));
+        ttm.close();
+        for (CompletionStage<Reply> s : List.of(a.fault(0), ttm.bo("B").create(4096), ttm.execbuf().add("A", "TT").submit())) {
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> s.toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof IllegalStateException, e::toString);
+        }
+        expect(Outcome.ENOENT, ttm.bo("C").fault(0));   // names are still checked first
+    }
+
+    @Test
     void withoutCheckingThereAreNoViewsAndTheReportSaysSo() {
         try (TtmSystem unchecked = TtmSystem.start(ConfigFactory.parseString("ttm.check = off").withFallback(TestSystems.small("")))) {
             expect(Outcome.OK, unchecked.bo("A").create(4096));
