@@ -46,10 +46,15 @@ import java.util.function.Supplier;
  * never exceptions). Views of the model and the invariant report come from the monitor, which folds every decision
  * in stamp order (with {@code ttm.check = on}).
  *
+ * <p>Applications use the typed handles: {@link #bo(String)} ({@link BoHandle}), {@link #region(String)},
+ * {@link #execbuf()}, {@link #newTicket()}, the immutable {@link #views()} ({@link Snapshot}) and
+ * {@link #invariantReport()}. Bad arguments answer {@code EINVAL}, unknown names {@code ENOENT}.
+ *
  * <pre>{@code
  * try (TtmSystem ttm = TtmSystem.start(ConfigFactory.load())) {
- *     ttm.create("A", 64 * 1024, Placement.of(Place.of("VRAM"))).toCompletableFuture().join();
- *     Reply r = ttm.fault("A", 0).toCompletableFuture().join();   // MAPPED, RETRY or SIGBUS
+ *     BoHandle a = ttm.bo("A");
+ *     a.create(64 * 1024, Placements.parse("VRAM")).toCompletableFuture().join();
+ *     Reply r = a.fault(0).toCompletableFuture().join();   // MAPPED, RETRY or SIGBUS
  * }
  * }</pre>
  */
@@ -69,6 +74,7 @@ public final class TtmSystem implements AutoCloseable {
     private final CompletableFuture<RecoveryReport> recovered = new CompletableFuture<>();
     /** The data directory, held while the system runs (leveldb only). */
     private final JournalSetup.Lease lease;
+    private final Tickets tickets = new Tickets();
 
     /**
      * Starts on its own actor system (named {@code ttm}), with the settings under {@code ttm { }} in {@code config}.
@@ -206,6 +212,8 @@ public final class TtmSystem implements AutoCloseable {
 
     /** Creates {@code bo} ({@code placement} null: SYSTEM; {@link Placement#NONE}: no resource). */
     public CompletionStage<Reply> create(String bo, long sizeBytes, Placement placement, int priority) {
+        Reply bad = Args.first(Args.bo(bo), Args.priority(priority));
+        if (bad != null) return Args.done(bad);
         if (sizeBytes <= 0 || sizeBytes % device().pageBytes() != 0)
             return done(Outcome.EINVAL, bo + ": size " + sizeBytes + " is not a positive whole number of " + device().pageBytes() + "-byte pages");
         Address a = new Address.Bo(bo);
@@ -213,30 +221,39 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     public CompletionStage<Reply> reserve(String bo, String owner, Long ticket, boolean nowait) {
-        int acquired = 0; // the API does not know what the caller's ticket holds: it never dies for holding others
-        return onBo(bo, id -> new BufferObject.Reserve(owner, ticket, nowait, acquired, id, client));
+        // What the ticket holds through this API (ww_ctx->acquired): wait-die kills it, rather than let it wait, if any.
+        int acquired = tickets.acquired(ticket);
+        return tracked(bo, owner, ticket, onBo(bo, Args.first(Args.owner(owner), Args.ticket(ticket)),
+                id -> new BufferObject.Reserve(owner, ticket, nowait, acquired, id, client)));
     }
 
     /** A ticketed reserve for a caller that tracks its own ww transaction ({@code acquired} reservations held). */
     public CompletionStage<Reply> reserve(String bo, String owner, long ticket, int acquired) {
-        return onBo(bo, id -> new BufferObject.Reserve(owner, ticket, false, acquired, id, client));
+        Reply bad = Args.first(Args.owner(owner), Args.ticket(ticket), acquired < 0 ? Args.einval("acquired < 0") : null);
+        return tracked(bo, owner, ticket, onBo(bo, bad, id -> new BufferObject.Reserve(owner, ticket, false, acquired, id, client)));
     }
 
-    public CompletionStage<Reply> unreserve(String bo, String owner) { return onBo(bo, id -> new BufferObject.Unreserve(owner, id, client)); }
-    public CompletionStage<Reply> validate(String bo, Placement placement, String owner, boolean nowait) {
-        return onBo(bo, id -> new BufferObject.Validate(placement, owner, nowait, id, client));
+    public CompletionStage<Reply> unreserve(String bo, String owner) {
+        return onBo(bo, Args.owner(owner), id -> new BufferObject.Unreserve(owner, id, client)).thenApply(r -> {
+            if (r.outcome() == Outcome.OK) tickets.released(bo, owner);
+            return r;
+        });
     }
-    public CompletionStage<Reply> fault(String bo, long page) { return onBo(bo, id -> new BufferObject.Fault(page, id, client)); }
-    public CompletionStage<Reply> kmap(String bo, String owner) { return onBo(bo, id -> new BufferObject.Kmap(owner, id, client)); }
-    public CompletionStage<Reply> kunmap(String bo, String owner) { return onBo(bo, id -> new BufferObject.Kunmap(owner, id, client)); }
-    public CompletionStage<Reply> pin(String bo, Placement placement, String owner) { return onBo(bo, id -> new BufferObject.Pin(placement, owner, id, client)); }
-    public CompletionStage<Reply> unpin(String bo, String owner) { return onBo(bo, id -> new BufferObject.Unpin(owner, id, client)); }
-    public CompletionStage<Reply> unmap(String bo) { return onBo(bo, id -> new BufferObject.Unmap(null, id, client)); }
-    public CompletionStage<Reply> fence(String bo) { return onBo(bo, id -> new BufferObject.Fence(null, id, client)); }
-    public CompletionStage<Reply> signal(String bo) { return onBo(bo, id -> new BufferObject.Signal(id, client)); }
-    public CompletionStage<Reply> destroy(String bo) { return onBo(bo, id -> new BufferObject.Destroy(null, id, client)); }
+    public CompletionStage<Reply> validate(String bo, Placement placement, String owner, boolean nowait) {
+        return onBo(bo, Args.first(Args.placement(placement), Args.optionalOwner(owner)), id -> new BufferObject.Validate(placement, owner, nowait, id, client));
+    }
+    public CompletionStage<Reply> fault(String bo, long page) { return onBo(bo, Args.page(page), id -> new BufferObject.Fault(page, id, client)); }
+    public CompletionStage<Reply> kmap(String bo, String owner) { return onBo(bo, Args.owner(owner), id -> new BufferObject.Kmap(owner, id, client)); }
+    public CompletionStage<Reply> kunmap(String bo, String owner) { return onBo(bo, Args.owner(owner), id -> new BufferObject.Kunmap(owner, id, client)); }
+    public CompletionStage<Reply> pin(String bo, Placement placement, String owner) { return onBo(bo, Args.optionalOwner(owner), id -> new BufferObject.Pin(placement, owner, id, client)); }
+    public CompletionStage<Reply> unpin(String bo, String owner) { return onBo(bo, Args.optionalOwner(owner), id -> new BufferObject.Unpin(owner, id, client)); }
+    public CompletionStage<Reply> unmap(String bo) { return onBo(bo, null, id -> new BufferObject.Unmap(null, id, client)); }
+    public CompletionStage<Reply> fence(String bo) { return onBo(bo, null, id -> new BufferObject.Fence(null, id, client)); }
+    public CompletionStage<Reply> signal(String bo) { return onBo(bo, null, id -> new BufferObject.Signal(id, client)); }
+    public CompletionStage<Reply> destroy(String bo) { return onBo(bo, null, id -> new BufferObject.Destroy(null, id, client)); }
 
     public CompletionStage<Reply> evictAll(String region) {
+        if (region == null) return Args.done(Args.einval("missing region name"));
         return whenReady(() -> {
             Address a = new Address.Region(region);
             if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no region " + region);
@@ -246,13 +263,56 @@ public final class TtmSystem implements AutoCloseable {
 
     /** Reserve every BO with {@code ticket} (wait-die), validate each to its placement, fence if asked, release. */
     public CompletionStage<Reply> execbuf(List<Execbuf.Entry> entries, long ticket, boolean fence) {
-        if (entries.isEmpty()) return done(Outcome.EINVAL, "execbuf without buffers");
+        if (entries == null || entries.isEmpty()) return done(Outcome.EINVAL, "execbuf without buffers");
+        for (Execbuf.Entry e : entries) {
+            Reply bad = e == null ? Args.einval("null execbuf entry") : Args.first(Args.bo(e.bo()), Args.placement(e.placement()));
+            if (bad != null) return Args.done(bad);
+        }
+        if (ticket < 0) return Args.done(Args.ticket(ticket));
         return whenReady(() -> {
             for (Execbuf.Entry e : entries)
                 if (!wiring.directory.contains(new Address.Bo(e.bo()))) return done(Outcome.ENOENT, "no buffer object " + e.bo());
             Address.Exec x = new Address.Exec(wiring.newExecId());
             return spawn(x).thenCompose(ok -> request(x, id -> new Execbuf.Submit(entries, ticket, fence, id, client)));
         });
+    }
+
+    // ---- the embedding API: handles, execbufs, tickets ----------------------------------------------------------
+    /** A handle on the buffer object {@code name} (created or not: see {@link BoHandle}). */
+    public BoHandle bo(String name) {
+        return new BoHandle(this, name);
+    }
+
+    /** A handle on the region {@code name}. */
+    public RegionHandle region(String name) {
+        return new RegionHandle(this, name);
+    }
+
+    /** A new execbuf to fill and submit. */
+    public ExecbufBuilder execbuf() {
+        return new ExecbufBuilder(this);
+    }
+
+    /**
+     * A fresh wait-die ticket, younger than every ticket handed out before by this system (they count from 1). Callers
+     * that choose their own tickets must keep them apart from these: two transactions with one ticket are one.
+     */
+    public long newTicket() {
+        return tickets.next();
+    }
+
+    /**
+     * The whole model as immutable records (see {@link Snapshot}); needs {@code ttm.check = on} (the default): without
+     * the monitor there is nothing to read, and the stage fails with an {@link IllegalStateException}.
+     */
+    public CompletionStage<Snapshot> views() {
+        return read(Snapshot::of);
+    }
+
+    /** The invariant report: every invariant evaluated now on the whole device, and every violation found so far. */
+    public CompletionStage<InvariantReport> invariantReport() {
+        if (monitor == null || checker == null) return CompletableFuture.completedFuture(new InvariantReport(false, List.of()));
+        return invariants().thenApply(v -> new InvariantReport(true, v));
     }
 
     // ---- views and the invariant report (from the monitor's fold; needs ttm.check = on) --------------------------
@@ -335,7 +395,10 @@ public final class TtmSystem implements AutoCloseable {
         return recovered.thenCompose(r -> op.get());
     }
 
-    private CompletionStage<Reply> onBo(String bo, java.util.function.LongFunction<Message> command) {
+    /** A request to {@code bo}, unless {@code bad} (an argument's EINVAL) says otherwise or no such BO exists. */
+    private CompletionStage<Reply> onBo(String bo, Reply bad, java.util.function.LongFunction<Message> command) {
+        Reply invalid = Args.first(Args.bo(bo), bad);
+        if (invalid != null) return Args.done(invalid);
         return whenReady(() -> {
             Address a = new Address.Bo(bo);
             if (!wiring.directory.contains(a)) return done(Outcome.ENOENT, "no buffer object " + bo + " (create it first)");
@@ -344,10 +407,29 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     private CompletionStage<Reply> request(Address to, java.util.function.LongFunction<Message> command) {
+        if (closed()) return closedStage();
         long id = newRequestId();
         CompletableFuture<Reply> reply = wiring.clients.expect(id);
         wiring.submit(client, to, command.apply(id));
         return reply;
+    }
+
+    /** Own actor system terminated: nothing would ever answer (a request would wait forever), so it fails at once. */
+    private boolean closed() {
+        return ownSystem && system.whenTerminated().isCompleted();
+    }
+
+    private static <T> CompletionStage<T> closedStage() {
+        return CompletableFuture.failedFuture(new IllegalStateException("this TtmSystem is closed"));
+    }
+
+    /** A ticketed reserve answered OK counts for its ticket (see {@link Tickets}). */
+    private CompletionStage<Reply> tracked(String bo, String owner, Long ticket, CompletionStage<Reply> reply) {
+        if (ticket == null) return reply;
+        return reply.thenApply(r -> {
+            if (r.outcome() == Outcome.OK) tickets.reserved(bo, owner, ticket);
+            return r;
+        });
     }
 
     private static CompletionStage<Reply> done(Outcome o, String why) {
@@ -356,6 +438,7 @@ public final class TtmSystem implements AutoCloseable {
 
     /** Makes sure the entity at {@code a} runs (the guardian spawns it); completes once it is registered. */
     public CompletionStage<Boolean> spawn(Address a) {
+        if (closed()) return closedStage();
         if (!ready()) return recovered.thenCompose(r -> spawn(a));
         if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
         return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());

@@ -106,13 +106,14 @@ public final class Wiring {
     }
 
     /**
-     * After a decision is applied (persisted and evolved): its messages go out, the monitor hears of it, and only
+     * After a decision is applied (persisted and evolved): the monitor hears of it, its messages go out, and only
      * then does its input stop counting as in flight, so the count never touches zero while work remains.
      */
     public <E extends Event> void decided(long stamp, Address self, Message input, List<E> events, List<Decision.Send> sends) {
-        for (int i = 0; i < sends.size(); i++) send(sends.get(i).to(), sends.get(i).message());
+        // The monitor first: a client that reads the views after this decision's reply then finds it folded.
         ActorRef<Monitor.Command> m = monitor;
         if (m != null) m.tell(new Monitor.Decided(stamp, self, input, events, sends));
+        for (int i = 0; i < sends.size(); i++) send(sends.get(i).to(), sends.get(i).message());
         inFlight.decrementAndGet();
     }
 
