@@ -263,7 +263,7 @@ public class ActorRuntimeBenchmark {
     }
 
     /** One row of the table: a benchmark (with its parameters) and its rates. */
-    record Row(String name, String dispatcher, double messages, double operations, double msgsPerCpuSec, double messagesError) {
+    record Row(String name, String dispatcher, double messages, double operations, double msgsPerCpuSec, double messagesMin, double messagesMax) {
         boolean bare() {
             return name.startsWith("bareTell");
         }
@@ -280,7 +280,8 @@ public class ActorRuntimeBenchmark {
             Result<?> msgs = r.getSecondaryResults().get("messages");
             Result<?> ops = r.getSecondaryResults().get("operations");
             Result<?> cpu = r.getSecondaryResults().get("msgsPerCpuSec");
-            rows.add(new Row(name.toString(), dispatcher, score(msgs), score(ops), score(cpu), msgs == null ? Double.NaN : msgs.getScoreError()));
+            rows.add(new Row(name.toString(), dispatcher, score(msgs), score(ops), score(cpu),
+                    msgs == null ? Double.NaN : msgs.getStatistics().getMin(), msgs == null ? Double.NaN : msgs.getStatistics().getMax()));
         }
         return rows;
     }
@@ -292,21 +293,21 @@ public class ActorRuntimeBenchmark {
     static String table(Collection<RunResult> results) {
         List<Row> rows = rows(results);
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-62s %18s %11s %8s %12s %10s %10s %10s%n", "benchmark", "messages/s",
-                "ops/s", "msgs/op", "msgs/CPU-s", "msgs÷bare", "ops÷bare", "cpu÷bare"));
+        out.append(String.format(Locale.ROOT, "%-68s %10s %17s %11s %8s %12s %10s %10s %10s%n", "benchmark", "messages/s",
+                "(min - max)", "ops/s", "msgs/op", "msgs/CPU-s", "msgs÷bare", "ops÷bare", "cpu÷bare"));
         for (Row r : rows) {
             Row a = rows.stream().filter(b -> b.bare() && b.dispatcher().equals(r.dispatcher())).findFirst().orElse(null);
-            String error = Double.isNaN(r.messagesError()) ? "" : String.format(Locale.ROOT, " ±%3.0f%%", 100 * r.messagesError() / r.messages());
-            out.append(String.format(Locale.ROOT, "%-62s %18s %11s %8.2f %12s", r.name(), mega(r.messages()) + error,
+            out.append(String.format(Locale.ROOT, "%-68s %10s %17s %11s %8.2f %12s", r.name(), mega(r.messages()),
+                    "(" + mega(r.messagesMin()).replace(" M", "") + " - " + mega(r.messagesMax()) + ")",
                     kilo(r.operations()), r.messages() / r.operations(), mega(r.msgsPerCpuSec())));
             if (a != null)
                 out.append(String.format(Locale.ROOT, " %10.4f %10.5f %10.4f", r.messages() / a.messages(), r.operations() / a.messages(),
                         r.msgsPerCpuSec() / a.msgsPerCpuSec()));
             out.append('\n');
         }
-        out.append("msgs÷bare: messages/s over bare tell's messages/s (same dispatcher); ops÷bare: operations/s over bare tell's "
-                + "messages/s; cpu÷bare: messages per CPU-second over bare tell's. ± is JMH's 99.9% error of messages/s.\n"
-                + "Target with journal none: msgs÷bare >= 0.25.\n");
+        out.append("messages/s: the mean over the measured iterations, (min - max) of the iterations; msgs÷bare: messages/s over\n"
+                + "bare tell's messages/s on the same dispatcher setting; ops÷bare: operations/s over bare tell's messages/s;\n"
+                + "cpu÷bare: messages per CPU-second of the JVM over bare tell's. Target with journal none: msgs÷bare >= 0.25.\n");
         return out.toString();
     }
 

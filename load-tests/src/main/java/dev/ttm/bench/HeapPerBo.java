@@ -43,8 +43,11 @@ import java.util.concurrent.TimeUnit;
  * class histogram (the JVM's {@code GC.class_histogram}) is taken before and after as well, and the classes that grew
  * most are printed per BO: where the bytes go.
  *
- * <p>{@code java -cp load-tests/target/ttm.jar dev.ttm.bench.HeapPerBo [COUNT] [system|none|vram|pekko] [PAGES]}
- * (defaults: 100000, system, 16). Run it with a fixed heap, e.g. {@code java -Xms1g -Xmx1g -cp ...}.
+ * <p>{@code pekko} instead of a placement measures the yardstick: as many idle bare Pekko typed actors, spawned by
+ * one parent with names and default props as the guardian spawns BOs: what Pekko itself costs per actor.
+ *
+ * <p>{@code java -Xms1g -Xmx1g -cp load-tests/target/ttm.jar dev.ttm.bench.HeapPerBo [COUNT] [system|none|vram|pekko]
+ * [PAGES]} (defaults: 100000, system, 16; a fixed heap keeps G1 from resizing between the two readings).
  */
 public final class HeapPerBo {
     public static final int WARM_UP = 1_000;
@@ -226,15 +229,16 @@ public final class HeapPerBo {
         String placement = args.length > 1 ? args[1] : "system";
         long pages = args.length > 2 ? Long.parseLong(args[2]) : 16;
         Runtime rt = Runtime.getRuntime();
-        System.out.printf("%d idle BOs of %d pages, placement %s; journal none, check off; heap max %d MiB, %s%n",
-                count, pages, placement, rt.maxMemory() >> 20,
+        String what = placement.equals("pekko") ? "idle bare Pekko typed actors (the yardstick, no BO)"
+                : "idle BOs of " + pages + " pages, placement " + placement + "; journal none, check off";
+        System.out.printf("%d %s; heap max %d MiB, %s%n", count, what, rt.maxMemory() >> 20,
                 ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName()).toList());
         Result r = measure(count, placement, pages, 25);
-        System.out.printf("used heap after GC: %,d bytes before, %,d bytes after %,d BOs (created in %d ms)%n",
+        System.out.printf("used heap after GC: %,d bytes before, %,d bytes after %,d more (created in %d ms)%n",
                 r.before(), r.after(), r.count(), r.createNanos() / 1_000_000);
-        System.out.printf(Locale.ROOT, "heap per BO: %.0f bytes (%.2f KiB); target <= 1024 bytes: %s%n",
+        System.out.printf(Locale.ROOT, "heap per " + (placement.equals("pekko") ? "actor" : "BO") + ": %.0f bytes (%.2f KiB); target <= 1024 bytes: %s%n",
                 r.bytesPerBo(), r.bytesPerBo() / 1024, r.bytesPerBo() <= 1024 ? "met" : "MISSED");
-        System.out.println("live-object growth by class (GC.class_histogram after - before), per BO:");
+        System.out.println("live-object growth by class (GC.class_histogram after - before), per " + (placement.equals("pekko") ? "actor:" : "BO:"));
         for (String line : r.topClasses()) System.out.println("  " + line);
     }
 }
