@@ -75,12 +75,14 @@ public final class Wiring {
      * (plain form, or null), the entries it replayed after it and the digest of the state it reached.
      */
     void recovered(Address self, long lastStamp, long replayed, Object snapshot, List<Recorded> entries, String digest) {
-        guardian.tell(new Guardian.Recovered(self, lastStamp, replayed, snapshot, entries, digest));
+        ActorRef<Guardian.Command> g = guardian;
+        if (g != null) g.tell(new Guardian.Recovered(self, lastStamp, replayed, snapshot, entries, digest));
     }
 
     /** An entity spawned at start cannot recover from its journal (it will be restarted with backoff and try again). */
     void recoveryFailed(Address self, Throwable cause) {
-        guardian.tell(new Guardian.RecoveryFailed(self, cause));
+        ActorRef<Guardian.Command> g = guardian;
+        if (g != null) g.tell(new Guardian.RecoveryFailed(self, cause));
     }
 
     /** Every entity has recovered: stamps and execbuf ids go on after the highest ones the journal holds. */
