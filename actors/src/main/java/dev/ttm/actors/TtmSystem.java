@@ -369,7 +369,9 @@ public final class TtmSystem implements AutoCloseable {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().join();
             } else {
-                system.systemActorOf(Behaviors.empty(), "ttm-closed-" + UUID.randomUUID(), Props.empty());
+                // Inside an application's actor system: stop the model's actors, never the application's system.
+                guardian.tell(new Guardian.Stop());
+                if (monitor != null) monitor.tell(new Monitor.Stop());
             }
         } finally {
             if (lease != null) lease.close();

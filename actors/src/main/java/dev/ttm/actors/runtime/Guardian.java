@@ -51,7 +51,10 @@ public final class Guardian {
     private Guardian() {}
 
     /** Local only: never serialized. */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Spawn, Recovered, RecoveryFailed {}
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Spawn, Recovered, RecoveryFailed, Stop {}
+
+    /** Stop every entity (the guardian's children) and the guardian: how a TtmSystem inside an application closes. */
+    public record Stop() implements Command {}
 
     /** Make sure the entity at {@code address} runs; answered once it is registered. */
     public record Spawn(Address address, ActorRef<Boolean> replyTo) implements Command {}
@@ -92,7 +95,7 @@ public final class Guardian {
                 return Behaviors.receive(Command.class).onMessage(Spawn.class, s -> {
                     children.spawn(s);
                     return Behaviors.same();
-                }).build();
+                }).onMessage(Stop.class, s -> Behaviors.stopped()).build();
             }
             return new Registry(children, settings);
         });
@@ -135,6 +138,7 @@ public final class Guardian {
                         children.failed(f);
                         return Effect().none();
                     })
+                    .onCommand(Stop.class, (state, s) -> Effect().stop())
                     .build();
         }
 
@@ -268,15 +272,9 @@ public final class Guardian {
             if (a instanceof Address.Io)
                 return EntityActor.create(a, new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")), wiring, settings, never(), null);
             if (a instanceof Address.Bo b) return EntityActor.create(a, new BufferObject(b.name(), device), wiring, settings, never(), null);
-            if (a instanceof Address.Exec x) return EntityActor.create(a, new Execbuf(x.id()), wiring, settings, Guardian::execDone, null);
+            if (a instanceof Address.Exec x) return EntityActor.create(a, new Execbuf(x.id()), wiring, settings, Execbuf::answers, null);
             throw new IllegalArgumentException("nothing to spawn at " + a);
         }
-    }
-
-    /** An execbuf coordinator is done once it has answered (its actor stops, as the simulator forgets it). */
-    private static boolean execDone(List<? extends Event> events) {
-        for (Event e : events) if (e instanceof Execbuf.StageChanged s && s.stage() == Execbuf.Stage.DONE) return true;
-        return false;
     }
 
     private static Predicate<List<? extends Event>> never() {

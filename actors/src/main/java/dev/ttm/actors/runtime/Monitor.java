@@ -43,7 +43,10 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     public static final int MAX_WAITING = 1 << 20;
 
     /** Local only: never serialized (a Sync carries a task). */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Step, Sync, Recovered, RecoveryDone {}
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded permits Step, Sync, Recovered, RecoveryDone, Stop {}
+
+    /** The system closes. */
+    public record Stop() implements Command {}
 
     /** A stamped step of the run. */
     public sealed interface Step extends Command permits Submitted, Decided {
@@ -94,6 +97,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
                 .onMessage(Sync.class, this::onSync)
                 .onMessage(Recovered.class, this::onRecovered)
                 .onMessage(RecoveryDone.class, this::onRecoveryDone)
+                .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
     }
 

@@ -116,6 +116,12 @@ public final class Execbuf implements Decider<Execbuf.ExecState, Execbuf.Inbound
         public Submit submit() { return submit; }
     }
 
+    /** Whether a decision with these events answers the execbuf: the coordinator has nothing left to do after it. */
+    public static boolean answers(List<? extends Event> events) {
+        for (Event e : events) if (e instanceof StageChanged s && s.stage() == Stage.DONE) return true;
+        return false;
+    }
+
     // ---- the decider -------------------------------------------------------------------------------------
     private final Address address;
     private final String owner;
