@@ -99,7 +99,7 @@ public class ActorRuntimeBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             bare = new BareTell(pairs > 0 ? pairs : BareTell.defaultPairs(), pingWindow,
-                    RuntimeLoad.dispatcher(dispatcher).withFallback(BareTell.baseConfig()));
+                    BareTell.dispatcher(dispatcher).withFallback(BareTell.baseConfig()));
         }
 
         @TearDown(Level.Trial)

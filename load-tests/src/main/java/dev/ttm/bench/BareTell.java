@@ -139,7 +139,7 @@ public final class BareTell implements AutoCloseable {
         long messages = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000;
         int window = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         String dispatcher = args.length > 2 ? args[2] : "default";
-        try (BareTell b = new BareTell(defaultPairs(), window, RuntimeLoad.dispatcher(dispatcher).withFallback(baseConfig()))) {
+        try (BareTell b = new BareTell(defaultPairs(), window, dispatcher(dispatcher).withFallback(baseConfig()))) {
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
                 b.run(messages);
@@ -148,5 +148,18 @@ public final class BareTell implements AutoCloseable {
                         b.pairs(), window, messages, d.toMillis(), messages / (d.toNanos() / 1e9) / 1e6);
             }
         }
+    }
+
+    /**
+     * Pekko's default dispatcher: {@code default} leaves Pekko's settings (a fork-join pool of max(8, cores)
+     * threads: parallelism-min 8); {@code cores} sizes it to the cores, as the runtime's entity dispatcher is.
+     */
+    public static Config dispatcher(String mode) {
+        return switch (mode) {
+            case "default" -> ConfigFactory.empty();
+            case "cores" -> ConfigFactory.parseString("pekko.actor.default-dispatcher.fork-join-executor { parallelism-min = 1, "
+                    + "parallelism-factor = 1.0, parallelism-max = 64 }");
+            default -> throw new IllegalArgumentException("dispatcher: default or cores, not " + mode);
+        };
     }
 }

@@ -11,6 +11,11 @@ import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Reply;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -39,10 +43,11 @@ import java.util.stream.Stream;
  * operations outstanding: validates into VRAM / VRAM,TT / VRAM:visible / TT (60%), CPU faults on a random page
  * (30%: they move a BO into the visible window or TT, evicting), unmaps (10%), on random BOs.
  *
- * <p>The hot path never blocks: a client sends a request with {@link Wiring#submit} (a {@code tell} to the BO's
- * actor) and gets the reply as a {@link CompletableFuture} from the runtime's {@link dev.ttm.actors.runtime.ClientSink},
- * which completes it on the actor system's dispatcher; the completion sends the client's next request. Only the
- * thread that called {@link #run} waits (parked) until the batch is answered and the model quiescent.
+ * <p>The hot path never blocks and never asks: each client is an actor that sends a request with {@link Wiring#submit}
+ * (a {@code tell} to the BO's actor) and gets the reply as a {@code tell} to its message adapter, which it registered
+ * with the runtime's {@link dev.ttm.actors.runtime.ClientSink} as its reply adapter; the reply sends the client's next
+ * request. Only the thread that called {@link #run} waits (parked) until the batch is answered and the model
+ * quiescent.
  *
  * <p>Messages are counted with the runtime's stamp counter: every client request takes one stamp when it is
  * submitted and every decision of an entity takes one, so entity messages (each one received and decided by an
@@ -99,17 +104,14 @@ public final class RuntimeLoad implements AutoCloseable {
     }
 
     /**
-     * Pekko's default dispatcher: {@code default} leaves Pekko's settings (a fork-join pool of max(8, cores)
-     * threads: parallelism-min 8); {@code cores} sizes it to the cores (parallelism-min = max = cores).
+     * Where the runtime's actors run: {@code cores} is the runtime's own default ({@code ttm.actors.dispatcher} =
+     * {@code ttm.actors.entity-dispatcher}, a fork-join pool with one thread per core); {@code default} puts them on
+     * Pekko's default dispatcher as it comes (a fork-join pool of max(8, cores) threads: parallelism-min 8).
      */
     public static Config dispatcher(String mode) {
         return switch (mode) {
-            case "default" -> ConfigFactory.empty();
-            case "cores" -> {
-                int cores = Runtime.getRuntime().availableProcessors();
-                yield ConfigFactory.parseString("pekko.actor.default-dispatcher.fork-join-executor { parallelism-min = "
-                        + cores + ", parallelism-max = " + cores + " }");
-            }
+            case "default" -> ConfigFactory.parseString("ttm.actors.dispatcher = \"\"");
+            case "cores" -> ConfigFactory.empty();
             default -> throw new IllegalArgumentException("dispatcher: default or cores, not " + mode);
         };
     }
@@ -146,7 +148,10 @@ public final class RuntimeLoad implements AutoCloseable {
         }
         if (!ttm.awaitQuiescence(Duration.ofSeconds(60))) throw new IllegalStateException("creates did not settle");
         this.clients = new Client[clients];
-        for (int c = 0; c < clients; c++) this.clients[c] = new Client(new Address.Client("load-" + c));
+        // The clients run on the entities' dispatcher: one pool, as an application's actors beside the model would.
+        String d = ttm.settings().dispatcher();
+        Props props = d.isEmpty() ? Props.empty() : DispatcherSelector.fromConfig(d);
+        for (int c = 0; c < clients; c++) this.clients[c] = new Client(new Address.Client("load-" + c), ttm.actorSystem(), props);
     }
 
     public String journal() { return journal; }
@@ -174,7 +179,7 @@ public final class RuntimeLoad implements AutoCloseable {
         budget = operations;
         waiter = Thread.currentThread();
         target = completed.get() + operations;
-        for (int w = 0; w < window; w++) for (Client c : clients) c.issue();
+        for (int w = 0; w < window; w++) for (Client c : clients) c.ref.tell(new Kick());
         long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
         while (completed.get() < target && failure == null) {
             LockSupport.parkNanos(this, 10_000_000);
@@ -225,13 +230,23 @@ public final class RuntimeLoad implements AutoCloseable {
         }
     }
 
-    /** One closed-loop client: each reply sends its next request, until the run's budget is spent. */
+    /**
+     * One closed-loop client, an actor: a {@link Kick} or a reply (through its message adapter, registered with the
+     * runtime as the client's reply adapter) sends its next request, until the run's budget is spent.
+     */
     private final class Client {
         final Address.Client address;
-        final BiConsumer<Reply, Throwable> onReply = this::onReply;
+        final ActorRef<ClientCommand> ref;
 
-        Client(Address.Client address) {
+        Client(Address.Client address, ActorSystem<?> system, Props props) {
             this.address = address;
+            this.ref = system.systemActorOf(Behaviors.setup(ctx -> {
+                wiring.clients.register(address, ctx.messageAdapter(Reply.class, Replied::new));
+                return Behaviors.receive(ClientCommand.class)
+                        .onMessage(Kick.class, k -> { issue(); return Behaviors.same(); })
+                        .onMessage(Replied.class, r -> { onReply(r.reply()); return Behaviors.same(); })
+                        .build();
+            }), address.name(), props);
         }
 
         void issue() {
@@ -247,13 +262,11 @@ public final class RuntimeLoad implements AutoCloseable {
             else if (r < 60) m = new BufferObject.Validate(SimulatorBenchmark.TT, null, false, id, address);
             else if (r < 90) m = new BufferObject.Fault(random.nextLong(pages[bo]), id, address);
             else m = new BufferObject.Unmap(null, id, address);
-            wiring.clients.expect(id).whenComplete(onReply);
             wiring.submit(address, bos[bo], m);
         }
 
-        private void onReply(Reply r, Throwable e) {
+        private void onReply(Reply r) {
             try {
-                if (e != null) throw e;
                 outcomes.incrementAndGet(r.outcome().ordinal());
                 if (completed.incrementAndGet() == target) LockSupport.unpark(waiter);
                 issue();
@@ -263,6 +276,14 @@ public final class RuntimeLoad implements AutoCloseable {
             }
         }
     }
+
+    interface ClientCommand {}
+
+    /** Send the next request (the run starts with {@code window} of them per client). */
+    record Kick() implements ClientCommand {}
+
+    /** A reply, through the client's message adapter. */
+    record Replied(Reply reply) implements ClientCommand {}
 
     /**
      * Describes the workload: {@code java -cp load-tests/target/ttm.jar dev.ttm.bench.RuntimeLoad [JOURNAL] [OPS]

@@ -41,7 +41,8 @@ public record TtmConfig(DeviceConfig device, Settings settings, Path dataDir, bo
             Settings.Journal journal = parse("ttm.journal", () -> Settings.Journal.parse(t.getString("journal")));
             Config a = t.getConfig("actors");
             Settings settings = parse("ttm.actors", () -> new Settings(journal, a.getDuration("restart-backoff.min"), a.getDuration("restart-backoff.max"),
-                    a.getDouble("restart-backoff.random-factor"), a.getInt("snapshot-every"), a.getDuration("recovery-timeout")));
+                    a.getDouble("restart-backoff.random-factor"), a.getInt("snapshot-every"), a.getDuration("recovery-timeout"),
+                    dispatcher(root, a.getString("dispatcher"))));
             return new TtmConfig(device, settings, Path.of(t.getString("data-dir")), t.getBoolean("check"));
         } catch (ConfigException e) {
             throw new BadConfig(e.getMessage(), e);
@@ -85,6 +86,14 @@ public record TtmConfig(DeviceConfig device, Settings settings, Path dataDir, bo
 
     private interface Parse<T> {
         T get();
+    }
+
+    /** {@code ttm.actors.dispatcher}: empty (the default dispatcher) or the path of a dispatcher's configuration. */
+    private static String dispatcher(Config root, String path) {
+        if (path.isEmpty()) return path;
+        if (!root.hasPath(path) || root.getValue(path).valueType() != com.typesafe.config.ConfigValueType.OBJECT)
+            throw new BadConfig("ttm.actors.dispatcher: no dispatcher configured at '" + path + "' (a config path, or \"\" for the default dispatcher)", null);
+        return path;
     }
 
     private static <T> T parse(String key, Parse<T> p) {

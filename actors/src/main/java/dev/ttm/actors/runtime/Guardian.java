@@ -13,6 +13,8 @@ import dev.ttm.protocol.model.RegionConfig;
 import dev.ttm.protocol.model.RegionManager;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -187,6 +189,8 @@ public final class Guardian {
         private final Settings settings;
         private final CompletableFuture<RecoveryReport> ready;
         private final Executor executor;
+        /** One Props for every entity (the configured dispatcher), not one per spawn. */
+        private final Props props;
         private final Set<Address> waiting = new HashSet<>();
         private long lastStamp;
         private long lastExecId;
@@ -202,6 +206,7 @@ public final class Guardian {
             this.settings = settings;
             this.ready = ready;
             this.executor = executor;
+            this.props = settings.dispatcher().isEmpty() ? Props.empty() : DispatcherSelector.fromConfig(settings.dispatcher());
         }
 
         /** Spawns the regions, the IO manager and {@code bos}; while the system recovers, waits for each to report. */
@@ -260,7 +265,7 @@ public final class Guardian {
         }
 
         private void spawn(Address a) {
-            ActorRef<Message> ref = ctx.spawn(behaviorOf(a), URLEncoder.encode(a.toString(), StandardCharsets.UTF_8));
+            ActorRef<Message> ref = ctx.spawn(behaviorOf(a), URLEncoder.encode(a.toString(), StandardCharsets.UTF_8), props);
             wiring.directory.register(a, ref);
         }
 

@@ -5,10 +5,14 @@ import java.time.Duration;
 /**
  * How entity shells run: the journal (leveldb, memory, none: plain behaviors with no persistence, for raw
  * throughput), the Pekko plugin ids it maps to, the restart backoff when the journal fails, how often a region manager
- * takes a snapshot (0: never), and how long a start may take to recover every entity from the journal.
+ * takes a snapshot (0: never), how long a start may take to recover every entity from the journal, and the config path
+ * of the dispatcher entity actors run on (empty: the actor system's default dispatcher).
  */
 public record Settings(Journal journal, Duration backoffMin, Duration backoffMax, double backoffRandom, int snapshotEvery,
-                       Duration recoveryTimeout) {
+                       Duration recoveryTimeout, String dispatcher) {
+    /** The dispatcher of reference.conf: a fork-join pool with one thread per core (entities never block). */
+    public static final String DEFAULT_DISPATCHER = "ttm.actors.entity-dispatcher";
+
     public enum Journal {
         /** On disk under ttm.data-dir (module ttm-persistence sets it up), with the local snapshot store beside it. */
         LEVELDB("pekko.persistence.journal.leveldb", "pekko.persistence.snapshot-store.local", true),
@@ -42,19 +46,20 @@ public record Settings(Journal journal, Duration backoffMin, Duration backoffMax
     }
 
     public Settings {
+        if (dispatcher == null) throw new IllegalArgumentException("ttm.actors.dispatcher: missing");
         if (snapshotEvery < 0) throw new IllegalArgumentException("ttm.actors.snapshot-every must not be negative: " + snapshotEvery);
     }
 
     public static Settings of(Journal journal) {
-        return new Settings(journal, Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, 1000, Duration.ofMinutes(5));
+        return new Settings(journal, Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, 1000, Duration.ofMinutes(5), DEFAULT_DISPATCHER);
     }
 
     public Settings withJournal(Journal j) {
-        return new Settings(j, backoffMin, backoffMax, backoffRandom, snapshotEvery, recoveryTimeout);
+        return new Settings(j, backoffMin, backoffMax, backoffRandom, snapshotEvery, recoveryTimeout, dispatcher);
     }
 
     public Settings withSnapshotEvery(int n) {
-        return new Settings(journal, backoffMin, backoffMax, backoffRandom, n, recoveryTimeout);
+        return new Settings(journal, backoffMin, backoffMax, backoffRandom, n, recoveryTimeout, dispatcher);
     }
 
     /** Whether region managers take snapshots: the journal keeps them, and {@code snapshotEvery > 0}. */

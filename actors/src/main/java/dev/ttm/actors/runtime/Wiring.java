@@ -125,8 +125,8 @@ public final class Wiring {
     }
 
     private void send(Address to, Message m) {
-        if (to instanceof Address.Client) {
-            clients.accept((Reply) m);
+        if (to instanceof Address.Client c) {
+            clients.accept(c, (Reply) m);
             return;
         }
         ActorRef<Message> ref = directory.lookup(to);
