@@ -36,7 +36,7 @@ public record Settings(Journal journal, Duration backoffMin, Duration backoffMax
 
         public static Journal parse(String word) {
             for (Journal j : values()) if (j.name().equalsIgnoreCase(word)) return j;
-            throw new IllegalArgumentException("ttm.journal: unknown journal '" + word + "' (leveldb, memory, none)");
+            throw new IllegalArgumentException("unknown journal '" + word + "' (leveldb, memory, none)");
         }
 
         @Override
