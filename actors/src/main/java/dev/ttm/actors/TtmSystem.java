@@ -35,7 +35,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -68,7 +67,6 @@ public final class TtmSystem implements AutoCloseable {
     private final ActorRef<Guardian.Command> guardian;
     private final ActorRef<Monitor.Command> monitor;
     private final InvariantChecker checker;
-    private final AtomicLong requestIds = new AtomicLong();
     private final Address.Client client;
     /** Completes once every entity has recovered from the journal; operations wait for it. */
     private final CompletableFuture<RecoveryReport> recovered = new CompletableFuture<>();
@@ -379,8 +377,12 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------------
+    /**
+     * A request id no run on this journal has used: the next stamp. Stamps go on after a restart, so a request of
+     * this run is never taken for one an earlier run left in flight (which recovery may still answer).
+     */
     public long newRequestId() {
-        return requestIds.incrementAndGet();
+        return wiring.stamp();
     }
 
     public long newExecId() {

@@ -58,7 +58,7 @@ import java.util.concurrent.TimeUnit;
  * ping-pong keeps every thread busy, so it suffers much less from that.
  *
  * <p>Every benchmark also reports the auxiliary counters {@code :messages} (per second: bare tells, or entity
- * messages = stamps taken - requests submitted, see {@link RuntimeLoad}), {@code :operations} (per second: client
+ * messages = stamps taken - 2 x requests, see {@link RuntimeLoad}), {@code :operations} (per second: client
  * operations; for bare tell, messages) and {@code :msgsPerCpuSec} (messages per CPU-second of the whole JVM, GC and
  * JIT included: it holds up better than wall-clock rates on a shared machine). {@link #main} runs the benchmarks and
  * prints the table of ratios to bare tell.

@@ -49,9 +49,9 @@ import java.util.stream.Stream;
  * request. Only the thread that called {@link #run} waits (parked) until the batch is answered and the model
  * quiescent.
  *
- * <p>Messages are counted with the runtime's stamp counter: every client request takes one stamp when it is
- * submitted and every decision of an entity takes one, so entity messages (each one received and decided by an
- * entity actor, client requests included) = stamps taken - requests submitted. Replies to clients are not counted.
+ * <p>Messages are counted with the runtime's stamp counter: every client request takes two stamps (its request id,
+ * {@link TtmSystem#newRequestId}, and its submission) and every decision of an entity takes one, so entity messages
+ * (each one received and decided by an entity actor, client requests included) = stamps taken - 2 x requests. Replies to clients are not counted.
  */
 public final class RuntimeLoad implements AutoCloseable {
     public static final int BOS = SimulatorBenchmark.BOS;
@@ -190,7 +190,8 @@ public final class RuntimeLoad implements AutoCloseable {
         long t1 = System.nanoTime();
         target = Long.MAX_VALUE;
         long stamps = wiring.lastStamp() - stamps0;
-        return new Result(operations, stamps - operations, t1 - t0);
+        // Each operation took two stamps that are not entity messages: its request id and its submission.
+        return new Result(operations, stamps - 2 * operations, t1 - t0);
     }
 
     /** Replies by outcome, over every run so far. */
