@@ -3,6 +3,7 @@ package dev.ttm.actors.runtime;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.Message;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,17 +13,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * EntityRef per address). An entity is registered before anything is sent to it (the guardian spawns BOs and
  * execbufs when a client first names them), so a message never waits for its receiver to exist and each
  * sender-receiver pair keeps its order, as Pekko guarantees for direct tells.
+ *
+ * <p>It holds each entity's classic actor ref, which its parent holds anyway, and hands out a typed view of it (a
+ * short-lived wrapper): a typed ref held here would be one more object per entity (there may be hundreds of
+ * thousands of idle BOs).
  */
 public final class Directory {
-    private final ConcurrentHashMap<Address, ActorRef<Message>> refs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Address, org.apache.pekko.actor.ActorRef> refs = new ConcurrentHashMap<>();
 
     public ActorRef<Message> lookup(Address a) {
-        return refs.get(a);
+        org.apache.pekko.actor.ActorRef ref = refs.get(a);
+        return ref == null ? null : Adapter.toTyped(ref);
     }
 
     void register(Address a, ActorRef<Message> ref) {
-        ActorRef<Message> before = refs.putIfAbsent(a, ref);
-        if (before != null && !before.equals(ref)) throw new IllegalStateException(a + " registered twice");
+        org.apache.pekko.actor.ActorRef classic = Adapter.toClassic(ref);
+        org.apache.pekko.actor.ActorRef before = refs.putIfAbsent(a, classic);
+        if (before != null && !before.equals(classic)) throw new IllegalStateException(a + " registered twice");
     }
 
     void unregister(Address a) {

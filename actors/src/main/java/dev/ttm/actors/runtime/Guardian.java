@@ -264,11 +264,28 @@ public final class Guardian {
             else executor.execute(() -> ready.complete(report));
         }
 
+        /**
+         * A BO's actor is named by the BO's name, URL-encoded (when it needs no encoding, the name is the BO's own
+         * string); every other entity's by its address, URL-encoded after a '~', which URL encoding never yields, so
+         * that no BO name can take it. A BO's decider, its actor and the directory share the decider's address: an
+         * idle BO holds one copy of its name and of its address.
+         */
         private void spawn(Address a) {
-            ActorRef<Message> ref = ctx.spawn(behaviorOf(a), URLEncoder.encode(a.toString(), StandardCharsets.UTF_8), props);
+            if (a instanceof Address.Bo b) {
+                BufferObject bo = new BufferObject(b.name(), device);
+                Address self = bo.address();
+                register(self, EntityActor.create(self, bo, wiring, settings, never(), null), URLEncoder.encode(b.name(), StandardCharsets.UTF_8));
+            } else {
+                register(a, behaviorOf(a), "~" + URLEncoder.encode(a.toString(), StandardCharsets.UTF_8));
+            }
+        }
+
+        private void register(Address a, Behavior<Message> behavior, String name) {
+            ActorRef<Message> ref = ctx.spawn(behavior, name, props);
             wiring.directory.register(a, ref);
         }
 
+        /** The behavior of an entity other than a BO. */
         private Behavior<Message> behaviorOf(Address a) {
             if (a instanceof Address.Region r) {
                 RegionConfig rc = device.region(r.name());
@@ -276,13 +293,12 @@ public final class Guardian {
             }
             if (a instanceof Address.Io)
                 return EntityActor.create(a, new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")), wiring, settings, never(), null);
-            if (a instanceof Address.Bo b) return EntityActor.create(a, new BufferObject(b.name(), device), wiring, settings, never(), null);
             if (a instanceof Address.Exec x) return EntityActor.create(a, new Execbuf(x.id()), wiring, settings, Execbuf::answers, null);
             throw new IllegalArgumentException("nothing to spawn at " + a);
         }
     }
 
     private static Predicate<List<? extends Event>> never() {
-        return es -> false;
+        return PlainEntity.NEVER;
     }
 }

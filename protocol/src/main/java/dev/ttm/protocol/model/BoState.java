@@ -5,12 +5,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * The state of one buffer object. Only {@link BufferObject#evolve} changes it; everyone else reads it through
  * the getters. {@link #draft()} makes the private working copy a decision is computed on (its collections are
  * copied on first write, so a draft of a BO with a long queue costs nothing until the queue changes).
+ *
+ * <p>Most BOs never queue a request nor get kmapped: until one of its collections is first written (every write goes
+ * through {@link #ownCollections()} first), a state shares the immutable empty ones below, so that an idle BO carries
+ * no collection of its own. An empty shared collection reads, renders and digests exactly as an empty own one.
  */
 public final class BoState {
     final String name;
@@ -20,12 +25,14 @@ public final class BoState {
     Resource resource;
     int pinCount;
     BufferObject.Holder holder;
+    /** Empty, shared by every state that has not queued anything yet; see {@link #ownCollections()}. */
     ArrayDeque<BufferObject.Command> waiters;
     ArrayDeque<BufferObject.Command> deferred;
     BufferObject.Running op;
     BufferObject.Running looseOp;
     boolean mapped;
-    TreeMap<String, Integer> kmaps;
+    /** Sorted by owner. Empty and shared until the first kmap; see {@link #ownCollections()}. */
+    SortedMap<String, Integer> kmaps;
     int ioRefs;
     /** Fences attached so far (the n-th is fence {@code (name, n)}) and how many of them have signalled. */
     long fenceSeq;
@@ -41,11 +48,18 @@ public final class BoState {
     /** Set on a draft: its collections are still the original's and must be copied before a write. */
     private boolean shared;
 
+    /** The empty queue every state starts with (both queues): adding to it throws. */
+    private static final ArrayDeque<BufferObject.Command> NO_COMMANDS = new NoCommands();
+    /** The empty kmaps every state starts with: immutable. */
+    private static final SortedMap<String, Integer> NO_KMAPS = Collections.emptySortedMap();
+    /** A new queue's first capacity: most queues a BO ever has are short (ArrayDeque grows as it needs to). */
+    private static final int FIRST_CAPACITY = 2;
+
     BoState(String name) {
         this.name = name;
-        this.waiters = new ArrayDeque<>();
-        this.deferred = new ArrayDeque<>();
-        this.kmaps = new TreeMap<>();
+        this.waiters = NO_COMMANDS;
+        this.deferred = NO_COMMANDS;
+        this.kmaps = NO_KMAPS;
     }
 
     /** A working copy for one decision; the original is left untouched whatever the draft goes through. */
@@ -74,20 +88,42 @@ public final class BoState {
     }
 
     private BoState(String name, ArrayDeque<BufferObject.Command> waiters, ArrayDeque<BufferObject.Command> deferred,
-                    TreeMap<String, Integer> kmaps) {
+                    SortedMap<String, Integer> kmaps) {
         this.name = name;
         this.waiters = waiters;
         this.deferred = deferred;
         this.kmaps = kmaps;
     }
 
-    /** Called by evolve before it changes a collection. */
+    /**
+     * Called by evolve before it changes a collection: afterwards this state's collections are its own (a draft's are
+     * copies of the original's; the shared empty ones are replaced by new ones).
+     */
     void ownCollections() {
-        if (!shared) return;
-        waiters = new ArrayDeque<>(waiters);
-        deferred = new ArrayDeque<>(deferred);
-        kmaps = new TreeMap<>(kmaps);
-        shared = false;
+        if (shared) {
+            waiters = copy(waiters);
+            deferred = copy(deferred);
+            kmaps = new TreeMap<>(kmaps);
+            shared = false;
+            return;
+        }
+        if (waiters == NO_COMMANDS) waiters = new ArrayDeque<>(FIRST_CAPACITY);
+        if (deferred == NO_COMMANDS) deferred = new ArrayDeque<>(FIRST_CAPACITY);
+        if (kmaps == NO_KMAPS) kmaps = new TreeMap<>();
+    }
+
+    private static ArrayDeque<BufferObject.Command> copy(ArrayDeque<BufferObject.Command> q) {
+        return q.isEmpty() ? new ArrayDeque<>(FIRST_CAPACITY) : new ArrayDeque<>(q);
+    }
+
+    /** {@link #NO_COMMANDS}: every addition goes through addFirst or addLast, and both refuse; removals find nothing. */
+    private static final class NoCommands extends ArrayDeque<BufferObject.Command> {
+        NoCommands() {
+            super(0);
+        }
+
+        @Override public void addFirst(BufferObject.Command c) { throw new UnsupportedOperationException("the shared empty queue"); }
+        @Override public void addLast(BufferObject.Command c) { throw new UnsupportedOperationException("the shared empty queue"); }
     }
 
     public String name() { return name; }
