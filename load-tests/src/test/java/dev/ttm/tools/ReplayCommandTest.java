@@ -196,8 +196,25 @@ class ReplayCommandTest {
         Files.writeString(garbage.resolve("CURRENT"), "MANIFEST-000042\n");
         Outcome c = ttm("replay", garbage.getParent().toString());
         assertEquals(ReplayCommand.EXIT_BAD_JOURNAL, c.status());
-        assertTrue(c.err().startsWith("ttm replay: " + garbage + ": LevelDB cannot read it: ") && c.err().contains("MANIFEST-000042"), c.err());
+        assertTrue(c.err().startsWith("ttm replay: " + garbage + ": LevelDB cannot open it: ") && c.err().contains("MANIFEST-000042"), c.err());
         for (Outcome o : List.of(none, e, g, c)) assertEquals(1, o.err().lines().count(), o.err());
+    }
+
+    @Test
+    void aDamagedWriteAheadLogIsNamed(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("damaged");
+        assertEquals(0, ttm("run", "--journal", dir.toString(), PIPELINED.toString()).status());
+        Path log;
+        try (var s = Files.list(dir.resolve("journal"))) {
+            log = s.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(log);
+        for (int i = 200; i < Math.min(b.length, 2000); i += 7) b[i] ^= 0x5a;
+        Files.write(log, b);
+        Outcome r = ttm("replay", dir.toString());
+        assertEquals(ReplayCommand.EXIT_BAD_JOURNAL, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("LevelDB cannot") && r.err().contains(log.toString()), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
     }
 
     @Test

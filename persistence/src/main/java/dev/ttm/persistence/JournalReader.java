@@ -92,23 +92,38 @@ public final class JournalReader {
     private static void checkLevelDb(Path journal, boolean useNative) {
         DBFactory factory = useNative ? org.fusesource.leveldbjni.JniDBFactory.factory : org.iq80.leveldb.impl.Iq80DBFactory.factory;
         Options options = new Options().createIfMissing(false).paranoidChecks(true);
-        try (DB db = factory.open(journal.toFile(), options); DBIterator it = db.iterator(new ReadOptions().verifyChecksums(true))) {
+        DB db;
+        try {
+            db = factory.open(journal.toFile(), options);
+        } catch (IOException | RuntimeException e) {
+            // Opening replays the write-ahead logs (*.log) into the database: damage found now is in one of them.
+            throw damaged(journal + ": LevelDB cannot open it: " + namingFile(journal, e, "log"), e);
+        }
+        try (db; DBIterator it = db.iterator(new ReadOptions().verifyChecksums(true))) {
             for (it.seekToFirst(); it.hasNext(); it.next()) {
                 // reading is the check
             }
         } catch (IOException | RuntimeException e) {
-            throw damaged(journal + ": LevelDB cannot read it: " + namingFile(journal, e), e);
+            throw damaged(journal + ": LevelDB cannot read it: " + namingFile(journal, e, "ldb|sst"), e);
         }
     }
 
-    /** LevelDB's reason, with the file it is about when the reason names one only by its role. */
-    private static String namingFile(Path journal, Throwable e) {
+    /**
+     * LevelDB's reason, with the file it is about: the one it names, CURRENT when it names that by its role, else the
+     * files of the kind being read ({@code kinds}: the extensions) when its reason names none.
+     */
+    private static String namingFile(Path journal, Throwable e, String kinds) {
         String m = oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
         if (m.contains(journal.toString())) return m;
         if (m.contains("CURRENT")) return m + " (file " + journal.resolve("CURRENT") + ")";
-        File[] files = journal.toFile().listFiles((d, n) -> n.matches("\\d+\\.(ldb|sst|log)") || n.startsWith("MANIFEST-"));
-        for (File f : files == null ? new File[0] : files) if (m.contains(f.getName())) return m + " (file " + f + ")";
-        return m;
+        File[] all = journal.toFile().listFiles((d, n) -> n.matches("\\d+\\.(ldb|sst|log)") || n.startsWith("MANIFEST-"));
+        for (File f : all == null ? new File[0] : all) if (m.contains(f.getName())) return m + " (file " + f + ")";
+        File[] suspects = journal.toFile().listFiles((d, n) -> n.matches("\\d+\\.(" + kinds + ")"));
+        if (suspects == null || suspects.length == 0) return m;
+        java.util.Arrays.sort(suspects);
+        List<String> names = new ArrayList<>();
+        for (File f : suspects) names.add(f.toString());
+        return m + " (in " + (names.size() == 1 ? "file " : "one of the files ") + String.join(", ", names) + ")";
     }
 
     private static Contents query(Path data, Path journal, boolean useNative) {
