@@ -6,10 +6,14 @@ import dev.ttm.actors.runtime.ClientSink;
 import dev.ttm.actors.runtime.Guardian;
 import dev.ttm.actors.runtime.Monitor;
 import dev.ttm.actors.runtime.RecoveryReport;
+import dev.ttm.actors.runtime.RunLog;
 import dev.ttm.actors.runtime.Settings;
 import dev.ttm.actors.runtime.Wiring;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
+import dev.ttm.protocol.journal.DeviceSpec;
+import dev.ttm.protocol.journal.JournalFormat;
+import dev.ttm.protocol.journal.RunStarted;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BufferObject;
 import dev.ttm.protocol.model.DeviceConfig;
@@ -134,7 +138,29 @@ public final class TtmSystem implements AutoCloseable {
             throw e;
         }
         t.awaitRecovery();
+        t.journalRun();
         return t;
+    }
+
+    /**
+     * On a journal on disk, the run's first record says which device its entries are decided on ({@link RunLog}), so
+     * that {@code ttm replay} folds them on the same one.
+     */
+    private void journalRun() {
+        if (config.settings().journal() != Settings.Journal.LEVELDB) return;
+        RunStarted run = new RunStarted(wiring.runId, JournalFormat.VERSION, wiring.lastStamp(), DeviceSpec.of(config.device()));
+        ActorRef<RunLog.Write> log = system.systemActorOf(RunLog.create(config.settings()), "ttm-runs", Props.empty());
+        try {
+            AskPattern.<RunLog.Write, Boolean>ask(log, r -> new RunLog.Write(run, r), ASK_TIMEOUT, system.scheduler())
+                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("ttm: interrupted while journaling the run in " + where(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            close();
+            throw new IllegalStateException("ttm: cannot journal the run in " + where() + ": " + e, e);
+        }
     }
 
     private static JournalSetup setup() {

@@ -2,6 +2,10 @@ package dev.ttm.tools;
 
 import dev.ttm.actors.runtime.ActorScenarioRuntime;
 import dev.ttm.actors.runtime.Settings;
+import dev.ttm.persistence.DataDirLock;
+import dev.ttm.persistence.DataDirectoryInUseException;
+import dev.ttm.persistence.JournalWriter;
+import dev.ttm.persistence.JournalingSimulator;
 import dev.ttm.protocol.scenario.ScenarioRunner;
 import dev.ttm.protocol.scenario.ScenarioRuntime;
 import java.io.PrintStream;
@@ -57,6 +61,13 @@ public final class RunCommand implements Callable<Integer> {
                     + " incremental checker, which only checks what each message touched).")
     boolean fullCheck;
 
+    @Option(
+            names = "--journal",
+            paramLabel = "DIR",
+            description = "Journal the run in data directory DIR (LevelDB, the actor runtime's format; DIR must hold no journal yet),"
+                    + " for `ttm replay DIR`. One FILE only.")
+    Path journal;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files to run, in order.")
     List<Path> files;
 
@@ -71,9 +82,28 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "Unsupported runtime '" + runtime + "' for --runtime (supported: " + String.join(", ", RUNTIMES) + ")");
         }
-        ScenarioRuntime.Factory runtimes = runtime.equals("actors")
-                ? ActorScenarioRuntime.factory(Settings.Journal.MEMORY) : ScenarioRuntime.SIMULATOR;
+        if (journal != null) checkJournalDir();
+        ScenarioRuntime.Factory runtimes;
+        if (journal == null) {
+            runtimes = runtime.equals("actors") ? ActorScenarioRuntime.factory(Settings.Journal.MEMORY) : ScenarioRuntime.SIMULATOR;
+        } else {
+            runtimes = runtime.equals("actors") ? ActorScenarioRuntime.factory(Settings.Journal.LEVELDB, journal) : JournalingSimulator.factory(journal);
+        }
         return ScenarioRunner.runFiles(files, out, err,
                 new ScenarioRunner.Options(debug || (parent != null && parent.debug), fullCheck, runtimes));
+    }
+
+    /** A journal records one scenario, in a directory that holds none yet and that no system holds. */
+    private void checkJournalDir() {
+        if (files.size() != 1)
+            throw new ParameterException(spec.commandLine(), "--journal records one scenario: give exactly one FILE, not " + files.size());
+        if (JournalWriter.holdsJournal(journal))
+            throw new ParameterException(spec.commandLine(), journal + " already holds a journal (" + journal.resolve("journal")
+                    + "): give a new or empty directory");
+        try {
+            DataDirLock.acquire(journal).close();
+        } catch (DataDirectoryInUseException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

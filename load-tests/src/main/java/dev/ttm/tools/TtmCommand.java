@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         versionProvider = TtmCommand.VersionProvider.class,
         description = "A concurrent model of the Linux TTM GPU memory manager.",
-        subcommands = {RunCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class})
 public final class TtmCommand {
 
     /** Exit status of an unexpected failure inside ttm itself (a bug, not bad input). */
@@ -38,6 +38,9 @@ public final class TtmCommand {
     boolean debug;
 
     public static void main(String[] args) {
+        // Logging set up before any thread logs: SLF4J otherwise queues the first calls made during its start and says
+        // so on stderr in three lines (an actor system starts logging on several threads at once).
+        org.slf4j.LoggerFactory.getILoggerFactory();
         int status;
         try {
             status = execute(commandLine(), args);

@@ -36,12 +36,21 @@ public final class ActorScenarioRuntime implements ScenarioRuntime {
 
     /** A factory for the scenario runner: each scenario gets its own actor system on {@code journal}. */
     public static ScenarioRuntime.Factory factory(Settings.Journal journal) {
-        return (device, checker) -> new ActorScenarioRuntime(device, checker, journal);
+        return factory(journal, Path.of("data"));
+    }
+
+    /** As {@link #factory(Settings.Journal)}, with the data directory a LevelDB journal goes to. */
+    public static ScenarioRuntime.Factory factory(Settings.Journal journal, Path dataDir) {
+        return (device, checker) -> new ActorScenarioRuntime(device, checker, journal, dataDir);
     }
 
     ActorScenarioRuntime(DeviceConfig device, InvariantChecker checker, Settings.Journal journal) {
+        this(device, checker, journal, Path.of("data"));
+    }
+
+    ActorScenarioRuntime(DeviceConfig device, InvariantChecker checker, Settings.Journal journal, Path dataDir) {
         Config config = ConfigFactory.load();
-        TtmConfig ttm = new TtmConfig(device, Settings.of(journal), Path.of("data"), true);
+        TtmConfig ttm = new TtmConfig(device, Settings.of(journal), dataDir, true);
         // The in-memory journal serializes every entry too, so a scenario run proves each one round-trips in CBOR.
         Config run = ConfigFactory.parseString("pekko.loglevel = WARNING\npekko.persistence.journal.inmem.test-serialization = on");
         this.ttm = TtmSystem.start(run.withFallback(config), ttm, checker);

@@ -151,6 +151,14 @@ public final class StateDigest {
         }
     }
 
+    /**
+     * The canonical text of one value (a message, an event, a record of them, a collection): what a journal's digest
+     * hashes, and how replay compares a recorded decision with today's.
+     */
+    public static String canonical(Object v) {
+        return value(v);
+    }
+
     /** The canonical text of one value (package-private for tests). */
     static String value(Object v) {
         StringBuilder b = new StringBuilder();

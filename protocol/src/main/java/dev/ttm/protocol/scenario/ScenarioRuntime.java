@@ -7,7 +7,11 @@ import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.Reply;
 
+import dev.ttm.protocol.sim.SimListener;
+
+import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Where a scenario runs: the simulator (one thread, a delivery order chosen by a seed) or the Pekko actor runtime
@@ -51,5 +55,10 @@ public interface ScenarioRuntime extends AutoCloseable {
     void close();
 
     /** The simulator: the default. */
-    Factory SIMULATOR = (device, checker) -> new SimulatorRuntime(device, checker);
+    Factory SIMULATOR = (device, checker) -> new SimulatorRuntime(device, checker, List.of());
+
+    /** The simulator, with the listeners {@code more} makes for each scenario's device listening after the checker (a recorder). */
+    static Factory simulator(Function<DeviceConfig, List<SimListener>> more) {
+        return (device, checker) -> new SimulatorRuntime(device, checker, more.apply(device));
+    }
 }

@@ -6,7 +6,10 @@ import dev.ttm.protocol.model.DeviceConfig;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.Reply;
+import dev.ttm.protocol.sim.SimListener;
 import dev.ttm.protocol.sim.Simulator;
+
+import java.util.List;
 
 import java.util.function.BooleanSupplier;
 
@@ -14,9 +17,10 @@ import java.util.function.BooleanSupplier;
 final class SimulatorRuntime implements ScenarioRuntime {
     private final Simulator sim;
 
-    SimulatorRuntime(DeviceConfig device, InvariantChecker checker) {
+    SimulatorRuntime(DeviceConfig device, InvariantChecker checker, List<SimListener> more) {
         this.sim = new Simulator(device);
         sim.addListener(checker);
+        for (SimListener l : more) sim.addListener(l);
     }
 
     @Override public ModelView view() { return sim; }

@@ -1,0 +1,266 @@
+package dev.ttm.tools;
+
+import dev.ttm.persistence.JournalReader;
+import dev.ttm.protocol.invariants.Invariant;
+import dev.ttm.protocol.journal.BoTimeline;
+import dev.ttm.protocol.journal.Divergence;
+import dev.ttm.protocol.journal.FoldListener;
+import dev.ttm.protocol.journal.FoldResult;
+import dev.ttm.protocol.journal.InFlight;
+import dev.ttm.protocol.journal.JournalEntry;
+import dev.ttm.protocol.journal.JournalFold;
+import dev.ttm.protocol.journal.Leaks;
+import dev.ttm.protocol.journal.ModelPicture;
+import dev.ttm.protocol.journal.RunStarted;
+import dev.ttm.protocol.journal.StampedViolation;
+import dev.ttm.protocol.model.Address;
+import dev.ttm.protocol.model.DeviceConfig;
+import dev.ttm.protocol.model.RegionConfig;
+import dev.ttm.protocol.model.StateDigest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code ttm replay}'s functional core: folds what a journal holds ({@link JournalReader.Contents}) through the model
+ * and makes the report (the summary; a BO's timeline, the model at a stamp, the re-execution check when asked), as
+ * text and as a JSON tree. More reports plug in as {@link FoldListener}s on the same pass.
+ */
+final class Replay {
+    /** What was asked: {@code bo} (or null), {@code at} (or -1), {@code recheck}. */
+    record Ask(String bo, long at, boolean recheck) {}
+
+    /** The report: everything folded, ready to print. */
+    record Report(JournalReader.Contents contents, DeviceConfig device, boolean deviceRecorded, FoldResult result, Leaks leaks,
+                  BoTimeline timeline, ModelPicture at, Ask ask) {
+        boolean diverged() {
+            return ask.recheck() && result.firstDivergence().isPresent();
+        }
+    }
+
+    private Replay() {}
+
+    static Report fold(JournalReader.Contents c, DeviceConfig device, boolean deviceRecorded, Ask ask, List<FoldListener> more) {
+        JournalFold fold = new JournalFold(device);
+        BoTimeline timeline = ask.bo() == null ? null : new BoTimeline(ask.bo(), device);
+        if (timeline != null) fold.listen(timeline);
+        for (FoldListener l : more) fold.listen(l);
+        ModelPicture at = null;
+        long last = 0;
+        for (JournalEntry e : c.entries()) {
+            if (ask.at() >= 0 && at == null && e.stamp() > ask.at()) at = ModelPicture.of(fold.model(), last);
+            fold.apply(e);
+            last = e.stamp();
+        }
+        if (ask.at() >= 0 && at == null) at = ModelPicture.of(fold.model(), last);
+        FoldResult r = fold.finish();
+        return new Report(c, device, deviceRecorded, r, Leaks.of(fold.model(), r.inFlight()), timeline, at, ask);
+    }
+
+    // ---- text ----------------------------------------------------------------------------------------------------
+    static List<String> text(Report rep) {
+        List<String> out = new ArrayList<>();
+        FoldResult r = rep.result();
+        JournalReader.Contents c = rep.contents();
+        out.add("journal     " + c.dataDir());
+        out.add("runs        " + r.runs().size());
+        for (int i = 0; i < c.runs().size(); i++) {
+            RunStarted run = c.runs().get(i);
+            out.add("  run " + (i + 1) + "     " + run.runId() + " (format " + run.format() + ", stamps after " + run.afterStamp() + ")");
+        }
+        out.add("device      " + device(rep.device()) + (rep.deviceRecorded() ? "" : " (not journaled: the default configuration's)"));
+        out.add("entities    " + entities(c));
+        out.add("entries     " + r.entries() + " (" + r.events() + " events)");
+        out.add("stamps      " + (r.entries() == 0 ? "none" : r.firstStamp() + " .. " + r.lastStamp()));
+        if (r.violations().isEmpty()) {
+            out.add("invariants  ok (all checked after every entry)");
+        } else {
+            out.add("invariants  " + r.violations().size() + " violation(s)");
+            for (StampedViolation v : r.violations()) out.add("  " + v);
+        }
+        leaks(out, rep.leaks());
+        if (rep.ask().recheck()) recheck(out, r);
+        out.add("digest      " + r.digest());
+        if (rep.timeline() != null) timeline(out, rep.timeline());
+        if (rep.at() != null) picture(out, rep.at(), rep.ask().at());
+        return out;
+    }
+
+    private static String device(DeviceConfig d) {
+        StringBuilder b = new StringBuilder("driver=" + d.driver() + " walk=" + d.walk() + (d.multihop() ? " multihop" : "") + " page=" + d.pageBytes());
+        for (RegionConfig r : d.regions().values()) {
+            b.append(", ").append(r.name());
+            if (r.bounded()) b.append(' ').append(r.sizePages()).append(" pages");
+            if (r.visiblePages() > 0) b.append(" (window ").append(r.visiblePages()).append(')');
+        }
+        return b.toString();
+    }
+
+    private static String entities(JournalReader.Contents c) {
+        Set<String> bos = new TreeSet<>();
+        int regions = 0;
+        int execs = 0;
+        boolean io = false;
+        for (String pid : c.entriesByPid().keySet()) {
+            Address a = dev.ttm.protocol.journal.JournalFormat.entity(pid);
+            if (a instanceof Address.Bo b) bos.add(b.name());
+            else if (a instanceof Address.Region) regions++;
+            else if (a instanceof Address.Exec) execs++;
+            else if (a instanceof Address.Io) io = true;
+        }
+        String s = bos.size() + " BOs, " + regions + " regions, " + (io ? "the IO manager, " : "") + execs + " execbufs";
+        return c.otherPids().isEmpty() ? s : s + "; not ttm's: " + String.join(", ", c.otherPids());
+    }
+
+    private static void leaks(List<String> out, Leaks l) {
+        if (l.none()) {
+            out.add("leaks       none");
+            return;
+        }
+        out.add("leaks");
+        item(out, "reservations held", l.reservations());
+        item(out, "IO reservations", l.ioReservations());
+        item(out, "kmaps outstanding", l.kmaps());
+        item(out, "pins", l.pins());
+        item(out, "ghosts", l.ghosts());
+        List<String> msgs = new ArrayList<>();
+        for (InFlight f : l.inFlight()) msgs.add(inFlight(f));
+        item(out, "messages in flight", msgs);
+    }
+
+    private static void item(List<String> out, String what, List<String> xs) {
+        out.add("  " + what + ": " + (xs.isEmpty() ? "none" : String.join("; ", xs)));
+    }
+
+    static String inFlight(InFlight f) {
+        return f.from() + " -> " + f.to() + " " + StateDigest.canonical(f.message()) + " (sent at stamp " + f.sentAt() + ")";
+    }
+
+    private static void recheck(List<String> out, FoldResult r) {
+        if (r.firstDivergence().isEmpty()) {
+            out.add("recheck     no divergence (today's decide made the same events for all " + r.entries() + " entries)");
+            return;
+        }
+        Divergence d = r.firstDivergence().get();
+        out.add("recheck     " + r.divergences() + " entries decided otherwise today; the first at stamp " + d.stamp() + ", " + d.entity()
+                + " sequence number " + d.seqNr());
+        out.add("  input     " + StateDigest.canonical(d.input()));
+        out.add("  recorded  " + d.recorded());
+        out.add("  today     " + d.today());
+    }
+
+    private static void timeline(List<String> out, BoTimeline t) {
+        out.add("");
+        out.add("timeline of bo " + t.name() + " (" + t.steps().size() + " events)");
+        long entry = -1;
+        for (BoTimeline.Step s : t.steps()) {
+            if (s.stamp() != entry) {
+                entry = s.stamp();
+                out.add("  stamp " + s.stamp() + " (#" + s.seqNr() + ") on " + StateDigest.canonical(s.input()) + ", " + s.cause());
+            }
+            out.add("      " + StateDigest.canonical(s.event()));
+            out.add("        => " + s.after().line());
+        }
+    }
+
+    private static void picture(List<String> out, ModelPicture p, long asked) {
+        out.add("");
+        out.add("model at stamp " + asked + " (after the entry at stamp " + p.stamp() + ")");
+        for (ModelPicture.RegionPicture r : p.regions()) {
+            out.add("region " + r.name() + ": " + (r.sizePages() < 0 ? "unbounded" : r.sizePages() + " pages") + ", " + r.usedPages() + " used"
+                    + (r.windowPages() > 0 ? ", CPU-visible window [0.." + r.windowPages() + ")" : r.cpuVisible() ? ", CPU-visible" : ""));
+            for (ModelPicture.Span s : r.map())
+                out.add("  [" + s.startPage() + ".." + s.endPage() + ")  " + (s.holder() == null ? "free" : (s.ghost() ? "ghost " : "") + s.holder()));
+            out.add("  lru: " + (r.lru().isEmpty() ? "empty" : String.join(", ", r.lru())));
+            if (!r.ghosts().isEmpty()) out.add("  ghosts: " + String.join(", ", r.ghosts()));
+        }
+        for (var b : p.bos()) out.add("bo " + b.line());
+    }
+
+    // ---- JSON ----------------------------------------------------------------------------------------------------
+    static Map<String, Object> json(Report rep) {
+        FoldResult r = rep.result();
+        JournalReader.Contents c = rep.contents();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("journal", c.dataDir().toString());
+        List<Object> runs = new ArrayList<>();
+        for (RunStarted run : c.runs()) runs.add(ordered("runId", run.runId(), "format", run.format(), "afterStamp", run.afterStamp()));
+        m.put("runs", runs);
+        m.put("device", device(rep.device()));
+        m.put("deviceJournaled", rep.deviceRecorded());
+        m.put("entities", entities(c));
+        m.put("entriesByPersistenceId", c.entriesByPid());
+        m.put("entries", r.entries());
+        m.put("events", r.events());
+        m.put("firstStamp", r.firstStamp());
+        m.put("lastStamp", r.lastStamp());
+        List<Object> vs = new ArrayList<>();
+        for (StampedViolation v : r.violations()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("invariant", v.violation().invariant());
+            x.put("title", Invariant.title(v.violation().invariant()));
+            x.put("stamp", v.stamp());
+            x.put("entity", v.entity() == null ? null : v.entity().toString());
+            x.put("entities", v.violation().entities());
+            x.put("detail", v.violation().detail());
+            vs.add(x);
+        }
+        m.put("invariantsHold", r.invariantsHold());
+        m.put("violations", vs);
+        Leaks l = rep.leaks();
+        Map<String, Object> leaks = new LinkedHashMap<>();
+        leaks.put("reservations", l.reservations());
+        leaks.put("ioReservations", l.ioReservations());
+        leaks.put("kmaps", l.kmaps());
+        leaks.put("pins", l.pins());
+        leaks.put("ghosts", l.ghosts());
+        List<Object> msgs = new ArrayList<>();
+        for (InFlight f : l.inFlight())
+            msgs.add(ordered("from", f.from().toString(), "to", f.to().toString(), "sentAt", f.sentAt(), "message", StateDigest.canonical(f.message())));
+        leaks.put("inFlight", msgs);
+        m.put("leaks", leaks);
+        if (rep.ask().recheck()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("divergences", r.divergences());
+            r.firstDivergence().ifPresent(d -> {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("stamp", d.stamp());
+                f.put("entity", d.entity().toString());
+                f.put("sequenceNr", d.seqNr());
+                f.put("input", StateDigest.canonical(d.input()));
+                f.put("recorded", d.recorded());
+                f.put("today", d.today());
+                x.put("first", f);
+            });
+            m.put("recheck", x);
+        }
+        m.put("digest", r.digest());
+        if (rep.timeline() != null) {
+            List<Object> steps = new ArrayList<>();
+            for (BoTimeline.Step s : rep.timeline().steps()) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("stamp", s.stamp());
+                x.put("sequenceNr", s.seqNr());
+                x.put("event", StateDigest.canonical(s.event()));
+                x.put("input", StateDigest.canonical(s.input()));
+                x.put("cause", s.cause().toString());
+                x.put("after", s.after());
+                steps.add(x);
+            }
+            m.put("timeline", ordered("bo", rep.timeline().name(), "steps", steps));
+        }
+        if (rep.at() != null) m.put("at", ordered("stamp", rep.ask().at(), "afterEntry", rep.at().stamp(), "regions", rep.at().regions(), "bos", rep.at().bos()));
+        return m;
+    }
+
+    /** A JSON object with its keys in the order given (key, value, key, value, ...). */
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+}
