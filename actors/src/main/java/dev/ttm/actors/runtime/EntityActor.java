@@ -105,7 +105,7 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     private Effect<Recorded, S> onCommand(S state, Message msg) {
         Decision<E> d = decider.decide(state, decider.inbound().cast(msg));
         long stamp = wiring.stamp();
-        if (d.events().isEmpty()) {
+        if (d.events().isEmpty() && !sendsToEntities(d.sends())) {
             wiring.decided(stamp, self, msg, d.events(), d.sends());
             return Effect().none();
         }
@@ -117,6 +117,17 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             }).thenStop();
         }
         return Effect().persist(entry).thenRun(after -> wiring.decided(stamp, self, msg, d.events(), d.sends()));
+    }
+
+    /**
+     * Whether a decision passes work on to another entity. Such a decision is journaled even without events: its
+     * input has then been taken, and what it sent is in the journal, so recovery knows exactly which messages a
+     * crash left in flight (re-deciding it later, on a state that has moved on, could send something else). A
+     * decision that changes nothing and only answers a client is not journaled: it leaves nothing to recover.
+     */
+    private static boolean sendsToEntities(List<Decision.Send> sends) {
+        for (int i = 0; i < sends.size(); i++) if (!(sends.get(i).to() instanceof Address.Client)) return true;
+        return false;
     }
 
     @Override

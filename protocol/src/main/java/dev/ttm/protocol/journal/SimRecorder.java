@@ -41,6 +41,7 @@ public final class SimRecorder implements SimListener {
     private final List<Event> decided = new ArrayList<>();
     private long execIdsUpTo;
     private long stamp;
+    private boolean sentToEntity;
 
     public SimRecorder(String runId, DeviceConfig device) {
         this.runId = runId;
@@ -49,7 +50,11 @@ public final class SimRecorder implements SimListener {
 
     @Override
     public void onSent(Simulator sim, Envelope sent) {
-        if (!(sent.from() instanceof Address.Client) || sent.to() instanceof Address.Client) return;
+        if (sent.to() instanceof Address.Client || sent.from() == null) return; // replies; the harness's injections
+        if (!(sent.from() instanceof Address.Client)) {
+            sentToEntity = true; // a decision passing work on: journaled even without events
+            return;
+        }
         stamp++; // a client's request takes a stamp when it enters the model
         if (sent.to() instanceof Address.Bo b) bos.add(b.name());
         if (sent.to() instanceof Address.Exec x && x.id() > execIdsUpTo) {
@@ -66,7 +71,10 @@ public final class SimRecorder implements SimListener {
     @Override
     public void afterDelivery(Simulator sim, Envelope delivered) {
         stamp++;
-        if (decided.isEmpty()) return; // as the actor runtime: a decision without events journals nothing
+        // As the actor runtime: a decision without events that sends nothing to another entity journals nothing.
+        boolean journaled = !decided.isEmpty() || sentToEntity;
+        sentToEntity = false;
+        if (!journaled) return;
         entries.computeIfAbsent(delivered.to(), k -> new ArrayList<>()).add(new Recorded(runId, stamp, delivered.message(), decided));
         decided.clear();
     }
