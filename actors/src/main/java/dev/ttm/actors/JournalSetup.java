@@ -2,6 +2,7 @@ package dev.ttm.actors;
 
 import com.typesafe.config.Config;
 import dev.ttm.actors.config.TtmConfig;
+import dev.ttm.protocol.journal.Resumption;
 
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -24,6 +25,14 @@ public interface JournalSetup {
      * directory and, if known, the process holding it) when another system holds it.
      */
     Lease acquire(Path dataDir);
+
+    /**
+     * What a crash left to resume on {@code ttm.dataDir()}, found by folding its whole journal (the caller holds the
+     * directory's lease and has not started anything on it yet); {@link Resumption#NONE} for a fresh directory.
+     */
+    default Resumption resumption(TtmConfig ttm) {
+        return Resumption.NONE;
+    }
 
     /** Held while a system runs on a data directory. */
     interface Lease extends AutoCloseable {

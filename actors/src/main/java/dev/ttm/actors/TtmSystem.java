@@ -408,7 +408,7 @@ public final class TtmSystem implements AutoCloseable {
      * this run is never taken for one an earlier run left in flight (which recovery may still answer).
      */
     public long newRequestId() {
-        return wiring.stamp();
+        return wiring.newRequestId();
     }
 
     public long newExecId() {

@@ -67,10 +67,28 @@ public final class JournalReader {
             throw new JournalProblem(JournalProblem.Kind.NOT_A_JOURNAL, data + ": cannot take the data directory's lock: " + e.getMessage(), e);
         }
         try (lock) {
-            boolean useNative = NativeLevelDb.probe().loaded() && ConfigFactory.load().getBoolean("ttm.persistence.native");
-            checkLevelDb(journal, useNative);
-            return query(data, journal, useNative);
+            return readLocked(data, journal);
         }
+    }
+
+    /**
+     * The same for a caller that holds the data directory's lock itself: a system starting on the directory, which
+     * folds the whole journal to resume what a crash interrupted before it starts its entities.
+     */
+    public static Contents readHeld(Path dir) {
+        Path data = dir.toAbsolutePath().normalize();
+        return readLocked(data, checkLayout(data));
+    }
+
+    /** Whether {@code dir} holds a journal yet (a fresh data directory does not). */
+    public static boolean hasJournal(Path dir) {
+        return Files.isRegularFile(dir.resolve("journal").resolve("CURRENT"));
+    }
+
+    private static Contents readLocked(Path data, Path journal) {
+        boolean useNative = NativeLevelDb.probe().loaded() && ConfigFactory.load().getBoolean("ttm.persistence.native");
+        checkLevelDb(journal, useNative);
+        return query(data, journal, useNative);
     }
 
     /** The journal directory, or a one-line reason why {@code data} holds none. */

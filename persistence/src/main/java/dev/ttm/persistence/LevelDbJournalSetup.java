@@ -3,6 +3,7 @@ package dev.ttm.persistence;
 import com.typesafe.config.Config;
 import dev.ttm.actors.JournalSetup;
 import dev.ttm.actors.config.TtmConfig;
+import dev.ttm.protocol.journal.Resumption;
 
 import java.nio.file.Path;
 
@@ -11,6 +12,11 @@ public final class LevelDbJournalSetup implements JournalSetup {
     @Override
     public Config configure(Config config, TtmConfig ttm) {
         return Journals.configure(config, ttm);
+    }
+
+    @Override
+    public Resumption resumption(TtmConfig ttm) {
+        return Resumptions.plan(ttm.dataDir(), ttm.device());
     }
 
     @Override

@@ -49,9 +49,15 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     public record Stop() implements Command {}
 
     /** A stamped step of the run. */
-    public sealed interface Step extends Command permits Submitted, Decided {
+    public sealed interface Step extends Command permits Submitted, Decided, Taken, Redelivered {
         long stamp();
     }
+
+    /** A stamp taken for something that is no step of the model (a request id): the fold just goes past it. */
+    public record Taken(long stamp) implements Step {}
+
+    /** A message a crash left in flight, sent again at the start that recovered it (see {@link Wiring#redeliver}). */
+    public record Redelivered(long stamp, Address to, Message message) implements Step {}
 
     public record Submitted(long stamp, Address.Client from, Address to, Message request) implements Step {}
 
@@ -165,6 +171,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private void apply(Step s) {
         if (s instanceof Submitted sub) shadow.recordSubmit(sub.from(), sub.to(), sub.request());
         else if (s instanceof Decided d) shadow.applyRecorded(d.entity(), d.input(), d.events(), d.sends());
+        else if (s instanceof Redelivered r) shadow.recordInFlight(r.to(), r.message());
         next = s.stamp() + 1;
     }
 }

@@ -51,6 +51,17 @@ public final class Wiring {
         return stamps.incrementAndGet();
     }
 
+    /**
+     * A request id no run on this journal has used: the next stamp (stamps go on after a restart, so a request of
+     * this run is never taken for one an earlier run left in flight, which recovery may still answer).
+     */
+    public long newRequestId() {
+        long id = stamp();
+        ActorRef<Monitor.Command> m = monitor;
+        if (m != null) m.tell(new Monitor.Taken(id)); // stamps stay dense for the monitor's fold
+        return id;
+    }
+
     public long lastStamp() {
         return stamps.get();
     }
@@ -105,6 +116,21 @@ public final class Wiring {
         if (m != null) m.tell(new Monitor.Submitted(stamp, from, to, request));
         inFlight.incrementAndGet();
         ref.tell(request);
+    }
+
+    /**
+     * At a start that recovered a crashed run: a message the crash left in flight (sent by a journaled decision, never
+     * taken by its receiver) goes out again, counted in flight like any other. False if its receiver is not running.
+     */
+    public boolean redeliver(Address to, Message m) {
+        ActorRef<Message> ref = directory.lookup(to);
+        if (ref == null) return false;
+        long stamp = stamp();
+        ActorRef<Monitor.Command> mon = monitor;
+        if (mon != null) mon.tell(new Monitor.Redelivered(stamp, to, m));
+        inFlight.incrementAndGet();
+        ref.tell(m);
+        return true;
     }
 
     /**

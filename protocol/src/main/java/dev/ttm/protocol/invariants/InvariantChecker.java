@@ -187,6 +187,11 @@ public final class InvariantChecker implements SimListener {
         inFlight(to, m, +1);
     }
 
+    @Override
+    public void onPendingRecovered(Simulator sim, long requestId) {
+        pending.add(requestId);
+    }
+
     /** A message was delivered and its decision applied; call {@link #checkIncremental} after it. */
     public void onDelivered(Address to, Message m) {
         inFlight(to, m, -1);

@@ -70,6 +70,11 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
     }
 
     @Override
+    public void on(BufferObject.Reclaim c) {
+        Reclaims.reclaim(this, c);
+    }
+
+    @Override
     public void onOperation(BufferObject.Operation o) {
         if (admissible(o)) ReservationQueue.admit(this, o);
     }

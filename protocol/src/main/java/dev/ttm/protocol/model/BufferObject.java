@@ -25,7 +25,7 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
     }
 
     /** A client (or execbuf) request; each gets exactly one {@link Reply}. */
-    public sealed interface Command extends Inbound permits Create, Reserve, Signal, Operation {
+    public sealed interface Command extends Inbound permits Create, Reserve, Signal, Reclaim, Operation {
         Address replyTo();
 
         /** The reservation owner the command acts for, or null (a plain operation). */
@@ -51,6 +51,7 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         void on(Create c);
         void on(Reserve c);
         void on(Signal c);
+        void on(Reclaim c);
         void onOperation(Operation o);
         void on(Evict e);
         void on(IoEvict e);
@@ -120,6 +121,19 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
         @Override public void startOn(Starter s) { s.start(this); }
     }
     public record Signal(long requestId, Address replyTo) implements Command {
+        @Override public void dispatchTo(Handler h) { h.on(this); }
+    }
+
+    /**
+     * Sent by a runtime that restarted on a journal, once what the crash left in flight has been delivered again:
+     * every client of the earlier runs is gone, as a process that dies takes its file descriptors with it. The BO
+     * lets go of what they held (see {@link Reclaims}). Pins stay: they are the driver's (a scanout), not a
+     * process's. Internal owners (execbufs, walks: names with a ':') are left alone: they live on and finish.
+     */
+    public record Reclaim(long requestId, Address replyTo) implements Command {
+        /** The reason of the answer when the BO held nothing of a gone client. */
+        public static final String NOTHING = "nothing to reclaim";
+
         @Override public void dispatchTo(Handler h) { h.on(this); }
     }
     public record Destroy(String owner, long requestId, Address replyTo) implements Operation {
@@ -261,11 +275,12 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
             s.waiters.removeFirst();
         }
     }
-    /** A queued ticketed reserve was answered (it died) and left the queue. */
+    /** A queued command was answered without running (a ticketed reserve that died, a dead client's request) and left the queue. */
     public record Unqueued(long requestId) implements BoEvent {
         @Override public void applyTo(BoState s) {
             s.ownCollections();
-            s.waiters.removeIf(c -> c instanceof Reserve && c.requestId() == requestId);
+            // Request ids are unique: only that command leaves (a ticketed reserve that died, a dead client's request).
+            s.waiters.removeIf(c -> c.requestId() == requestId);
         }
     }
     /** A waiter's command now runs under its owner's reservation: it moves to the same-owner queue. */
@@ -465,14 +480,21 @@ public final class BufferObject implements Decider<BoState, BufferObject.Inbound
      * wait for these fences (the BO does not track where its fences went; regions are few).
      */
     static void signal(BoStep t, Signal c) {
+        signalFences(t);
+        t.reply(c, Outcome.OK, "fences signaled");
+    }
+
+    /** Signals every fence of the BO (whether it had any unsignalled ones), then a delayed destroy may complete. */
+    static boolean signalFences(BoStep t) {
         BoState s = t.s;
-        if (s.fences() > 0) {
+        boolean any = s.fences() > 0;
+        if (any) {
             long seq = s.fenceSeq;
             t.emit(new Signaled());
             for (String region : t.device.regions().keySet()) t.send(new Address.Region(region), new FenceSignaled(s.name, seq));
         }
         completeDelayedDestroy(t);
-        t.reply(c, Outcome.OK, "fences signaled");
+        return any;
     }
 
     /** A region passes on that fences this BO's move fence waits for signalled. */

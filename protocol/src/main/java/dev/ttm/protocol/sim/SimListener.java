@@ -20,4 +20,7 @@ public interface SimListener {
     /** TEST ONLY: {@link Simulator#corrupt} is about to apply {@code event} to {@code entity} without a decision. */
     default void onCorrupted(Simulator sim, Address entity, Event event) {}
 
+    /** Recovery: a request an earlier run took and never answered is pending again (its answer may still come). */
+    default void onPendingRecovered(Simulator sim, long requestId) {}
+
 }

@@ -193,6 +193,27 @@ public final class Simulator implements ModelView {
     }
 
     /**
+     * Recovery: {@code requestId}, which an earlier run took (its journal says so) and never answered, is pending: it
+     * is answered exactly once from now on, like any request.
+     */
+    public void recordPending(long requestId) {
+        if (!pending.add(requestId)) return;
+        for (SimListener l : listeners) l.onPendingRecovered(this, requestId);
+    }
+
+    /**
+     * Replay mode: a message between entities that is in flight without a recorded decision having sent it here: one
+     * a crash left in flight, which the restarted runtime sends again. It counts as in flight until its receiver's
+     * recorded decision takes it.
+     */
+    public void recordInFlight(Address to, Message message) {
+        ensureEntity(to);
+        Envelope env = new Envelope(seq++, null, to, message);
+        for (SimListener l : listeners) l.onSent(this, env);
+        replayInFlight++;
+    }
+
+    /**
      * Replay mode: applies a decision made elsewhere — the events {@code entity} recorded for {@code input} and the
      * messages it sent — exactly as {@link #step()} applies one made here: listeners see each event before it is
      * applied, then each send, then the delivery. Sends are not queued: each is delivered by a recorded decision of
