@@ -95,10 +95,18 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
         return s.created;
     }
 
+    /** The holder name of an operation that reserves the BO for itself: its command's name ("validate"), made once. */
+    private static final ClassValue<String> OPERATION_HOLDER = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName().toLowerCase();
+        }
+    };
+
     /** Starts an admitted operation; with {@code takeReservation} it reserves the BO for its own duration. */
     void start(BufferObject.Operation c, boolean takeReservation) {
         if (takeReservation) {
-            String who = c.owner() != null ? c.owner() : c.getClass().getSimpleName().toLowerCase();
+            String who = c.owner() != null ? c.owner() : OPERATION_HOLDER.get(c.getClass());
             emit(new BufferObject.Reserved(new BufferObject.Holder(who, null, BufferObject.HolderKind.OPERATION)));
         }
         emit(new BufferObject.OpChanged(Running.of(c, takeReservation, false)));

@@ -11,8 +11,9 @@ import java.util.List;
  */
 public final class RangeAllocator {
     private static final class Node {
-        final long start;
-        final long len;
+        /** Changed in place only when the range shrinks or grows without passing a neighbour (the order stays). */
+        long start;
+        long len;
         final int prio;
         long maxLen;
         Node left;
@@ -96,33 +97,64 @@ public final class RangeAllocator {
         return -1;
     }
 
-    /** Takes {@code [start, start + pages)}, which must lie inside one free range. */
+    /**
+     * Takes {@code [start, start + pages)}, which must lie inside one free range. The range it is cut from shrinks in
+     * place (a split and a merge per change cost more than the whole search): only a cut from the middle adds a node.
+     */
     public void allocate(long start, long pages) {
         Node c = floor(start);
         if (c == null || c.end() < start + pages || pages <= 0)
             throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
-        delete(c.start);
-        if (c.start < start) insert(c.start, start - c.start);
-        if (start + pages < c.end()) insert(start + pages, c.end() - (start + pages));
+        long end = start + pages;
+        long cEnd = c.end();
+        if (c.start == start && cEnd == end) {
+            delete(start);
+        } else if (c.start == start) {
+            c.start = end; // still between its neighbours: the treap's order holds
+            c.len = cEnd - end;
+            freePages -= pages;
+            refresh(root, end);
+        } else {
+            c.len = start - c.start;
+            freePages -= cEnd - start;
+            refresh(root, c.start);
+            if (end < cEnd) insert(end, cEnd - end);
+        }
     }
 
-    /** Returns {@code [start, start + pages)} and merges it with free neighbours. */
+    /** Returns {@code [start, start + pages)} and merges it with free neighbours (grown in place, as allocate shrinks). */
     public void free(long start, long pages) {
         if (pages <= 0 || start < 0 || start + pages > sizePages) throw new IllegalStateException("free outside region");
         Node before = floor(start + pages - 1);
         if (before != null && before.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, before.start));
-        long s = start;
         long e = start + pages;
-        if (before != null && before.end() == start) {
-            s = before.start;
-            delete(before.start);
-        }
+        boolean joinBefore = before != null && before.end() == start;
         Node after = ceiling(e);
-        if (after != null && after.start == e) {
-            e = after.end();
+        boolean joinAfter = after != null && after.start == e;
+        if (joinBefore && joinAfter) {
+            long afterLen = after.len;
             delete(after.start);
+            before.len += pages + afterLen;
+            freePages += pages + afterLen;
+            refresh(root, before.start);
+        } else if (joinBefore) {
+            before.len += pages;
+            freePages += pages;
+            refresh(root, before.start);
+        } else if (joinAfter) {
+            after.start = start; // nothing lies between it and the range before: the order holds
+            after.len += pages;
+            freePages += pages;
+            refresh(root, start);
+        } else {
+            insert(start, pages);
         }
-        insert(s, e - s);
+    }
+
+    /** Recomputes the longest-range bounds on the path to the node at {@code key}, whose length changed. */
+    private static void refresh(Node t, long key) {
+        if (t.start != key) refresh(key < t.start ? t.left : t.right, key);
+        update(t);
     }
 
     /** Whether every page of {@code [start, start+pages)} is free. */

@@ -121,25 +121,33 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (!moveFence.isEmpty()) s.carriers.merge(al.bo(), moveFence, FenceSet::union);
             s.allocator.allocate(al.startPage(), al.pages());
             s.allocations.put(al.startPage(), al);
-            s.startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
+            RegionState.Held h = s.startsByBo.computeIfAbsent(al.bo(), RegionState.Held::new);
+            h.add(al);
             s.usedPages += al.pages();
-            if (onLru) s.lruPut(al.bo(), priority);
+            if (onLru) s.lruPut(h, priority);
         }
     }
     public record Freed(String bo, long startPage, long pages) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            s.ghosts.remove(bo);
+            if (!s.ghosts.isEmpty()) s.ghosts.remove(bo);
             s.allocator.free(startPage, pages);
             s.allocations.remove(startPage);
             s.usedPages -= pages;
-            List<Long> starts = s.startsByBo.get(bo);
-            starts.remove(startPage);
-            if (starts.isEmpty()) {
+            let(s, bo, startPage);
+        }
+
+        /** {@code bo} lets its allocation at {@code startPage} go: off the LRU with its last one, else maybe off the window's. */
+        static RegionState.Held let(RegionState s, String bo, long startPage) {
+            RegionState.Held h = s.heldBy(bo);
+            RegionManager.Allocation al = h.remove(startPage);
+            if (al == null) throw new IllegalStateException("region " + s.name() + ": " + bo + " holds nothing at " + startPage);
+            if (h.isEmpty()) {
                 s.startsByBo.remove(bo);
-                s.lruRemove(bo);
+                s.lruRemove(h);
             } else {
-                s.windowLeft(bo);
+                s.windowLeft(h);
             }
+            return h;
         }
     }
     /**
@@ -149,18 +157,13 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public record Ghosted(String bo, long startPage, String ghost, FenceSet fences, int priority) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
             Allocation al = s.allocations.get(startPage);
-            s.allocations.put(startPage, new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn()));
-            List<Long> starts = s.startsByBo.get(bo);
-            starts.remove(startPage);
-            if (starts.isEmpty()) {
-                s.startsByBo.remove(bo);
-                s.lruRemove(bo);
-            } else {
-                s.windowLeft(bo);
-            }
-            s.startsByBo.computeIfAbsent(ghost, k -> new ArrayList<>(1)).add(startPage);
+            Allocation passed = new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn());
+            s.allocations.put(startPage, passed);
+            Freed.let(s, bo, startPage);
+            RegionState.Held g = s.startsByBo.computeIfAbsent(ghost, RegionState.Held::new);
+            g.add(passed);
             s.ghosts.put(ghost, fences);
-            s.lruPut(ghost, priority);
+            s.lruPut(g, priority);
         }
     }
     /** A busy victim's pages were freed at once: allocations here carry its fences until they signal. */
@@ -193,8 +196,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     }
     public record LruMoved(String bo, int priority, boolean onLru) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            s.lruRemove(bo);
-            if (onLru) s.lruPut(bo, priority);
+            RegionState.Held h = s.heldBy(bo);
+            if (onLru) s.lruPut(h, priority); // a put takes it off where it stood
+            else s.lruRemove(h);
         }
     }
     public record InjectionUsed(int index) implements RegionEvent {
@@ -380,8 +384,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(Free f) {
-            Allocation al = s.allocations.get(f.startPage());
-            if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
+            RegionState.Held h = s.startsByBo.get(f.bo());
+            Allocation al = h == null ? null : h.at(f.startPage());
+            if (al == null || al.pages() != f.pages())
                 throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
             FenceSet pending = s.unsignaled(f.fences());
             if (pending.isEmpty()) {

@@ -83,7 +83,7 @@ public final class StateDigest {
                 .field("config", s.config)
                 .field("allocator", s.allocator)
                 .field("allocations", s.allocations)
-                .field("startsByBo", s.startsByBo)
+                .field("startsByBo", s.startPagesByBo())
                 .field("lru", s.lru)
                 .field("windowLru", s.windowLru)
                 .field("walks", s.walks)
