@@ -238,22 +238,41 @@ public final class RangeAllocator {
     }
 
     private void insert(long start, long len) {
-        split(root, start);
-        Node l = splitLeft;
-        Node r = splitRight;
-        root = merge(merge(l, new Node(start, len, nextPrio())), r);
+        root = insert(root, new Node(start, len, nextPrio()));
         freePages += len;
     }
 
+    /** Treap insertion: down to where {@code n}'s priority puts it, then the subtree there is split around it. */
+    private Node insert(Node t, Node n) {
+        if (t == null) return n;
+        if (n.prio > t.prio) {
+            split(t, n.start);
+            n.left = splitLeft;
+            n.right = splitRight;
+            update(n);
+            return n;
+        }
+        if (n.start < t.start) t.left = insert(t.left, n);
+        else t.right = insert(t.right, n);
+        update(t);
+        return t;
+    }
+
     private void delete(long start) {
-        split(root, start);
-        Node l = splitLeft;
-        split(splitRight, start + 1);
-        Node m = splitLeft;
-        Node r = splitRight;
-        if (m == null) throw new IllegalStateException("no free range at " + start);
-        freePages -= m.len;
-        root = merge(l, r);
+        root = delete(root, start);
+    }
+
+    /** Treap deletion: the node's two subtrees are merged in its place (one descent, no split). */
+    private Node delete(Node t, long start) {
+        if (t == null) throw new IllegalStateException("no free range at " + start);
+        if (t.start == start) {
+            freePages -= t.len;
+            return merge(t.left, t.right);
+        }
+        if (start < t.start) t.left = delete(t.left, start);
+        else t.right = delete(t.right, start);
+        update(t);
+        return t;
     }
 
     // The two halves of the last split: fields rather than a fresh array per level (a hot path).

@@ -120,7 +120,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             Allocation al = allocation;
             if (!moveFence.isEmpty()) s.carriers.merge(al.bo(), moveFence, FenceSet::union);
             s.allocator.allocate(al.startPage(), al.pages());
-            s.allocations.put(al.startPage(), al);
+            s.allocations.put(al);
             RegionState.Held h = s.startsByBo.computeIfAbsent(al.bo(), RegionState.Held::new);
             h.add(al);
             s.usedPages += al.pages();
@@ -156,9 +156,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
      */
     public record Ghosted(String bo, long startPage, String ghost, FenceSet fences, int priority) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            Allocation al = s.allocations.get(startPage);
+            Allocation al = s.allocations.at(startPage);
             Allocation passed = new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn());
-            s.allocations.put(startPage, passed);
+            s.allocations.put(passed);
             Freed.let(s, bo, startPage);
             RegionState.Held g = s.startsByBo.computeIfAbsent(ghost, RegionState.Held::new);
             g.add(passed);

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 public final class RegionState {
     final RegionConfig config;
     final RangeAllocator allocator;
-    final TreeMap<Long, RegionManager.Allocation> allocations = new TreeMap<>();
+    final AllocationIndex allocations = new AllocationIndex();
     /**
      * What each BO (or ghost) holds here, by name; an entry exists exactly while it has an allocation. Named for what a
      * digest or snapshot shows of it: each one's start pages, in the order it got them.
@@ -128,11 +128,11 @@ public final class RegionState {
         RegionState r = new RegionState(s.config(), RangeAllocator.restore(s.config().sizePages(), s.free(), s.allocatorRng()),
                 Injections.restore(s.armed(), s.used()));
         for (RegionManager.Allocation a : s.allocations())
-            if (r.allocations.put(a.startPage(), a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
+            if (r.allocations.put(a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
         s.startsByBo().forEach((bo, starts) -> {
             Held h = new Held(bo);
             for (long start : starts) {
-                RegionManager.Allocation al = r.allocations.get(start);
+                RegionManager.Allocation al = r.allocations.at(start);
                 if (al == null || !al.bo().equals(bo)) throw new IllegalArgumentException(bo + " holds no allocation at " + start);
                 h.add(al);
             }
@@ -175,6 +175,7 @@ public final class RegionState {
 
     /** The part of {@code f} not yet heard signalled here. */
     FenceSet unsignaled(FenceSet f) {
+        if (f.isEmpty() || signaled.isEmpty()) return f; // the usual case: nothing to look up
         FenceSet left = f;
         for (Map.Entry<String, Long> e : f.upTo().entrySet()) {
             Long heard = signaled.get(e.getKey());
@@ -195,19 +196,17 @@ public final class RegionState {
     }
 
     public RegionManager.Allocation allocationAt(long startPage) {
-        return allocations.get(startPage);
+        return allocations.at(startPage);
     }
 
     /** The allocation that starts before {@code startPage}, nearest to it (for overlap checks), or null. */
     public RegionManager.Allocation allocationBefore(long startPage) {
-        Map.Entry<Long, RegionManager.Allocation> e = allocations.lowerEntry(startPage);
-        return e == null ? null : e.getValue();
+        return allocations.before(startPage);
     }
 
     /** The allocation that starts after {@code startPage}, nearest to it, or null. */
     public RegionManager.Allocation allocationAfter(long startPage) {
-        Map.Entry<Long, RegionManager.Allocation> e = allocations.higherEntry(startPage);
-        return e == null ? null : e.getValue();
+        return allocations.after(startPage);
     }
 
     public boolean onLru(String bo) {
