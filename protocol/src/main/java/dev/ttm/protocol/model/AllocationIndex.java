@@ -10,17 +10,41 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
- * A region's allocations by start page, in address order: two sorted arrays searched by bisection. Every region
- * event touches it; a TreeMap there cost a boxed key, a 40-byte entry and a pointer chase per level. A region holds
- * a few hundred allocations, so the shift an insert or removal makes is short. A {@link java.util.Map} for readers
- * (a read-only view: only {@link RegionManager}'s events change it).
+ * A region's allocations by start page, in address order: two sorted arrays searched by bisection (a TreeMap cost a
+ * boxed key, a 40-byte entry and a pointer chase per level). A {@link java.util.Map} for readers (a read-only view:
+ * only {@link RegionManager}'s events change it).
+ *
+ * <p>No decision needs the address order: it is kept only once someone has read it ({@link #build}; the invariant
+ * checker does, after every message), from then on by every event. Until then {@link #put} and {@link #remove} do
+ * nothing, and a production run never pays for it. Reading it the first time changes the state object (not the
+ * state): read it where the entity runs, as everything else.
  */
 final class AllocationIndex extends AbstractMap<Long, RegionManager.Allocation> {
-    private long[] starts = new long[16];
-    private RegionManager.Allocation[] allocations = new RegionManager.Allocation[16];
+    private long[] starts;
+    private RegionManager.Allocation[] allocations;
     private int size;
+    private boolean live;
+
+    /** Whether the index is kept (it has been read). */
+    boolean live() {
+        return live;
+    }
+
+    /** Starts keeping the index: fills it with every allocation {@code held} holds. */
+    void build(java.util.Collection<RegionState.Held> held) {
+        int n = 0;
+        for (RegionState.Held h : held) n += h.allocations.length;
+        starts = new long[Math.max(16, n)];
+        allocations = new RegionManager.Allocation[starts.length];
+        size = 0;
+        for (RegionState.Held h : held) for (RegionManager.Allocation al : h.allocations) allocations[size++] = al;
+        Arrays.sort(allocations, 0, size, java.util.Comparator.comparingLong(RegionManager.Allocation::startPage));
+        for (int i = 0; i < size; i++) starts[i] = allocations[i].startPage();
+        live = true;
+    }
 
     private int indexOf(long start) {
+        assert live : "the allocation index read before it was built";
         return Arrays.binarySearch(starts, 0, size, start);
     }
 
@@ -32,6 +56,7 @@ final class AllocationIndex extends AbstractMap<Long, RegionManager.Allocation> 
 
     /** Records {@code al} at its start page; returns the one it replaces there, or null. */
     RegionManager.Allocation put(RegionManager.Allocation al) {
+        if (!live) return null;
         int i = indexOf(al.startPage());
         if (i >= 0) {
             RegionManager.Allocation old = allocations[i];
@@ -53,6 +78,7 @@ final class AllocationIndex extends AbstractMap<Long, RegionManager.Allocation> 
 
     /** Drops the allocation at {@code start}; returns it, or null. */
     RegionManager.Allocation remove(long start) {
+        if (!live) return null;
         int i = indexOf(start);
         if (i < 0) return null;
         RegionManager.Allocation old = allocations[i];

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects one decision: its events and its sends. A decision is made for every message and most record one event
+ * Collects one decision: its events and its sends. A decision step is its own outbox (one object fewer per message). A decision is made for every message and most record one event
  * and send one message, or none: a lone event or send is kept in a field and handed over as a one-element list (no
  * backing array); a list is made only from the second on.
  */
-final class Outbox<E extends Event> {
+class Outbox<E extends Event> {
     private E event;
     private List<E> events;
     private Decision.Send send;

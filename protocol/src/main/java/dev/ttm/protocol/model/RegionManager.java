@@ -156,7 +156,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
      */
     public record Ghosted(String bo, long startPage, String ghost, FenceSet fences, int priority) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            Allocation al = s.allocations.at(startPage);
+            Allocation al = s.heldBy(bo).at(startPage);
             Allocation passed = new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn());
             s.allocations.put(passed);
             Freed.let(s, bo, startPage);
@@ -236,7 +236,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public Decision<RegionEvent> decide(RegionState state, Inbound message) {
         Step step = new Step(state);
         message.dispatchTo(step);
-        return step.out.decision();
+        return step.decision();
     }
 
     @Override
@@ -280,10 +280,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             int nospace = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_NOSPACE);
             int busy = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_BUSY);
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
-                out.emit(new InjectionUsed(busy));
+                emit(new InjectionUsed(busy));
                 send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", a.requestId()));
             } else if (nospace >= 0) {
-                out.emit(new InjectionUsed(nospace));
+                emit(new InjectionUsed(nospace));
                 send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", a.requestId()));
             } else if (a.nowait() && !s.moveFence.isEmpty()) {
                 // ttm_bo_add_move_fence with no_wait_gpu: allocating here would wait for the move fence; next place.
@@ -312,7 +312,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
             if (start < 0) return false;
             Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
-            out.emit(new Allocated(al, a.priority(), !a.pinned(), s.moveFence));
+            emit(new Allocated(al, a.priority(), !a.pinned(), s.moveFence));
             send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), s.moveFence, a.requestId()));
             return true;
         }
@@ -339,7 +339,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             String victim = walks().askNext(w, begin, s.walkLru(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null && s.ghosts.containsKey(victim)) {
                 // A ghost is not asked: the walk waits for its fences (ttm_bo_evict_cb waits for a deleted BO).
-                out.emit(new Parked(victim, w.request()));
+                emit(new Parked(victim, w.request()));
                 walks().end(new Resume(), begin);
                 return;
             }
@@ -373,9 +373,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
             EvictionWalk.Answered answered = new EvictionWalk.Answered(v.evicted(), v.busy(), v.reserved() ? v.bo() : null);
-            out.emit(answered);
+            emit(answered);
             if (v.ghost() != null && s.ghosts.containsKey(v.ghost())) {
-                out.emit(new Parked(v.ghost(), w.request())); // the victim was freed into a ghost: wait for its fences
+                emit(new Parked(v.ghost(), w.request())); // the victim was freed into a ghost: wait for its fences
                 walks().end(new Resume());
                 return;
             }
@@ -390,13 +390,13 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
             FenceSet pending = s.unsignaled(f.fences());
             if (pending.isEmpty()) {
-                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+                emit(new Freed(f.bo(), f.startPage(), f.pages()));
             } else if (f.ghost() != null) {
                 int priority = Math.max(0, s.lru.priorityOf(f.bo()));
-                out.emit(new Ghosted(f.bo(), f.startPage(), f.ghost(), pending, priority));
+                emit(new Ghosted(f.bo(), f.startPage(), f.ghost(), pending, priority));
             } else {
-                out.emit(new MoveFenceAdded(pending)); // before the pages are free: nothing is allocated without it
-                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+                emit(new MoveFenceAdded(pending)); // before the pages are free: nothing is allocated without it
+                emit(new Freed(f.bo(), f.startPage(), f.pages()));
             }
         }
 
@@ -406,15 +406,15 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
          */
         @Override
         public void on(FenceSignaled f) {
-            out.emit(new FencesSignaled(f.bo(), f.seq()));
+            emit(new FencesSignaled(f.bo(), f.seq()));
             for (Map.Entry<String, FenceSet> c : s.carriers.entrySet())
                 if (c.getValue().clearedBy(f.bo(), f.seq())) send(new Address.Bo(c.getKey()), f);
             boolean unparked = false;
             for (Map.Entry<String, FenceSet> g : s.ghosts.entrySet()) {
                 if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
-                for (Allocation al : s.allocationsOf(g.getKey())) out.emit(new Freed(g.getKey(), al.startPage(), al.pages()));
+                for (Allocation al : s.allocationsOf(g.getKey())) emit(new Freed(g.getKey(), al.startPage(), al.pages()));
                 if (s.parked.containsKey(g.getKey())) {
-                    out.emit(new Unparked(g.getKey()));
+                    emit(new Unparked(g.getKey()));
                     unparked = true;
                 }
             }
@@ -423,7 +423,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(LruUpdate u) {
-            if (s.startsByBo.containsKey(u.bo())) out.emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
+            if (s.startsByBo.containsKey(u.bo())) emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
             // else: moved out since, nothing to bump
         }
 
@@ -433,10 +433,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
             Outcome outcome = Outcome.OK;
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
-                out.emit(new InjectionUsed(busy));
+                emit(new InjectionUsed(busy));
                 outcome = Outcome.EBUSY;
             } else if (nospace >= 0) {
-                out.emit(new InjectionUsed(nospace));
+                emit(new InjectionUsed(nospace));
                 outcome = Outcome.ENOMEM;
             }
             send(new Address.Bo(p.bo()), new Populated(outcome, p.requestId()));
@@ -444,7 +444,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(Inject i) {
-            out.emit(new InjectionArmed(i.injection()));
+            emit(new InjectionArmed(i.injection()));
         }
     }
 }

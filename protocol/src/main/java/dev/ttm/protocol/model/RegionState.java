@@ -118,7 +118,7 @@ public final class RegionState {
         Map<String, List<Message>> parkedCopy = new TreeMap<>();
         parked.forEach((g, l) -> parkedCopy.put(g, List.copyOf(l)));
         return new RegionSnapshot(config, RegionSnapshot.freeRanges(allocator), allocator.rngState(),
-                List.copyOf(allocations.values()), startPagesByBo(), lru.snapshot(), windowLru.snapshot(), walks.walk,
+                inAddressOrder(), startPagesByBo(), lru.snapshot(), windowLru.snapshot(), walks.walk,
                 List.copyOf(walks.deferred), injections.armed(), injections.used(), usedPages, moveFence, ghosts, carriers,
                 parkedCopy, signaled);
     }
@@ -127,17 +127,19 @@ public final class RegionState {
     public static RegionState fromSnapshot(RegionSnapshot s) {
         RegionState r = new RegionState(s.config(), RangeAllocator.restore(s.config().sizePages(), s.free(), s.allocatorRng()),
                 Injections.restore(s.armed(), s.used()));
+        Map<Long, RegionManager.Allocation> byStart = new HashMap<>();
         for (RegionManager.Allocation a : s.allocations())
-            if (r.allocations.put(a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
+            if (byStart.put(a.startPage(), a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
         s.startsByBo().forEach((bo, starts) -> {
             Held h = new Held(bo);
             for (long start : starts) {
-                RegionManager.Allocation al = r.allocations.at(start);
+                RegionManager.Allocation al = byStart.remove(start);
                 if (al == null || !al.bo().equals(bo)) throw new IllegalArgumentException(bo + " holds no allocation at " + start);
                 h.add(al);
             }
             if (!h.isEmpty()) r.startsByBo.put(bo, h);
         });
+        if (!byStart.isEmpty()) throw new IllegalArgumentException("allocations nobody holds: " + byStart.values());
         r.lru.restore(s.lru());
         for (Lru.Position p : s.windowLru().entries()) {
             Held h = r.startsByBo.get(p.bo());
@@ -190,23 +192,46 @@ public final class RegionState {
         return n;
     }
 
-    /** Allocations by start page (read-only). */
+    /** Allocations by start page, in address order (read-only). */
     public Map<Long, RegionManager.Allocation> allocations() {
-        return Collections.unmodifiableMap(allocations);
+        return Collections.unmodifiableMap(index());
     }
 
     public RegionManager.Allocation allocationAt(long startPage) {
-        return allocations.at(startPage);
+        return index().at(startPage);
     }
 
     /** The allocation that starts before {@code startPage}, nearest to it (for overlap checks), or null. */
     public RegionManager.Allocation allocationBefore(long startPage) {
-        return allocations.before(startPage);
+        return index().before(startPage);
     }
 
     /** The allocation that starts after {@code startPage}, nearest to it, or null. */
     public RegionManager.Allocation allocationAfter(long startPage) {
-        return allocations.after(startPage);
+        return index().after(startPage);
+    }
+
+    /** The allocations by start page, kept from now on (see {@link AllocationIndex}). */
+    private AllocationIndex index() {
+        if (!allocations.live()) allocations.build(startsByBo.values());
+        return allocations;
+    }
+
+    /** Every allocation in address order, without starting to keep the index (a snapshot's). */
+    private List<RegionManager.Allocation> inAddressOrder() {
+        if (allocations.live()) return List.copyOf(allocations.values());
+        List<RegionManager.Allocation> all = new ArrayList<>();
+        for (Held h : startsByBo.values()) Collections.addAll(all, h.allocations);
+        all.sort(java.util.Comparator.comparingLong(RegionManager.Allocation::startPage));
+        return all;
+    }
+
+    /** The allocations by start page for a digest (which sorts them itself), without starting to keep the index. */
+    Map<Long, RegionManager.Allocation> allocationsByStart() {
+        if (allocations.live()) return allocations;
+        Map<Long, RegionManager.Allocation> m = new HashMap<>();
+        for (Held h : startsByBo.values()) for (RegionManager.Allocation al : h.allocations) m.put(al.startPage(), al);
+        return m;
     }
 
     public boolean onLru(String bo) {

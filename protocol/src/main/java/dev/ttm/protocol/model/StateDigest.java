@@ -82,7 +82,7 @@ public final class StateDigest {
         return new Lines("RegionState")
                 .field("config", s.config)
                 .field("allocator", s.allocator)
-                .field("allocations", s.allocations)
+                .field("allocations", s.allocationsByStart())
                 .field("startsByBo", s.startPagesByBo())
                 .field("lru", s.lru)
                 .field("windowLru", s.windowLru)
