@@ -98,63 +98,122 @@ public final class RangeAllocator {
     }
 
     /**
-     * Takes {@code [start, start + pages)}, which must lie inside one free range. The range it is cut from shrinks in
-     * place (a split and a merge per change cost more than the whole search): only a cut from the middle adds a node.
+     * Takes {@code [start, start + pages)}, which must lie inside one free range. That range shrinks in place, found and
+     * its path's bounds recomputed in one descent (a split and a merge per change cost more than the whole search);
+     * only a cut from the middle adds a node, and only an exact fit removes one.
      */
     public void allocate(long start, long pages) {
-        Node c = floor(start);
-        if (c == null || c.end() < start + pages || pages <= 0)
-            throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
-        long end = start + pages;
-        long cEnd = c.end();
-        if (c.start == start && cEnd == end) {
-            delete(start);
-        } else if (c.start == start) {
-            c.start = end; // still between its neighbours: the treap's order holds
-            c.len = cEnd - end;
-            freePages -= pages;
-            refresh(root, end);
-        } else {
-            c.len = start - c.start;
-            freePages -= cEnd - start;
-            refresh(root, c.start);
-            if (end < cEnd) insert(end, cEnd - end);
-        }
+        if (pages <= 0) throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
+        cutTail = -1;
+        found = false;
+        root = cut(root, start, start + pages);
+        if (!found) throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
+        if (cutTail >= 0) insert(start + pages, cutTail);
     }
 
-    /** Returns {@code [start, start + pages)} and merges it with free neighbours (grown in place, as allocate shrinks). */
+    // What the descent of the last allocate or free found (fields: no result object per call on a hot path).
+    private boolean found;
+    private long cutTail;
+    private Node before;
+    private Node after;
+
+    /**
+     * Cuts {@code [start, end)} out of the free range of subtree {@code t} that holds it: the floor of {@code start},
+     * which is the deepest node on the search path at or left of {@code start}. Returns the subtree's new root; sets
+     * {@link #found}, and {@link #cutTail} to the length of a tail left over after {@code end} (to insert).
+     */
+    private Node cut(Node t, long start, long end) {
+        if (t == null) return null;
+        if (start < t.start) {
+            t.left = cut(t.left, start, end);
+        } else {
+            t.right = cut(t.right, start, end);
+            if (!found) { // no floor further right: this is it
+                long tEnd = t.end();
+                if (tEnd < end) throw new IllegalStateException("allocate " + start + "+" + (end - start) + ": not free");
+                found = true;
+                if (t.start == start && tEnd == end) {
+                    freePages -= t.len;
+                    return merge(t.left, t.right);
+                }
+                if (t.start == start) {
+                    t.start = end; // still between its neighbours: the treap's order holds
+                    t.len = tEnd - end;
+                    freePages -= end - start;
+                } else {
+                    t.len = start - t.start;
+                    freePages -= tEnd - start; // a tail after end comes back with its own node
+                    if (end < tEnd) cutTail = tEnd - end;
+                }
+            }
+        }
+        update(t);
+        return t;
+    }
+
+    /**
+     * Returns {@code [start, start + pages)} and merges it with free neighbours, grown in place as allocate shrinks: one
+     * descent finds both (they lie on the search path of the range's last page) and recomputes the path's bounds.
+     */
     public void free(long start, long pages) {
         if (pages <= 0 || start < 0 || start + pages > sizePages) throw new IllegalStateException("free outside region");
-        Node before = floor(start + pages - 1);
-        if (before != null && before.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, before.start));
         long e = start + pages;
-        boolean joinBefore = before != null && before.end() == start;
-        Node after = ceiling(e);
-        boolean joinAfter = after != null && after.start == e;
-        if (joinBefore && joinAfter) {
-            long afterLen = after.len;
-            delete(after.start);
-            before.len += pages + afterLen;
-            freePages += pages + afterLen;
-            refresh(root, before.start);
-        } else if (joinBefore) {
-            before.len += pages;
-            freePages += pages;
-            refresh(root, before.start);
-        } else if (joinAfter) {
-            after.start = start; // nothing lies between it and the range before: the order holds
-            after.len += pages;
-            freePages += pages;
-            refresh(root, start);
-        } else {
+        before = null;
+        after = null;
+        root = release(root, start, e);
+        Node b = before;
+        Node a = after;
+        before = null;
+        after = null;
+        if (b != null && a != null) {
+            delete(a.start); // b took a's pages over already
+            freePages += a.len;
+        } else if (b == null && a == null) {
             insert(start, pages);
         }
     }
 
-    /** Recomputes the longest-range bounds on the path to the node at {@code key}, whose length changed. */
-    private static void refresh(Node t, long key) {
-        if (t.start != key) refresh(key < t.start ? t.left : t.right, key);
+    /**
+     * The descent of {@link #free}: the floor of page {@code e - 1} (which must end by {@code start}, else the pages are
+     * already free) and its successor are found on the way down; on the way back the range joins them in place.
+     */
+    private Node release(Node t, long start, long e) {
+        if (t == null) {
+            join(start, e);
+            return null;
+        }
+        if (t.start <= e - 1) {
+            before = t;
+            t.right = release(t.right, start, e);
+        } else {
+            after = t;
+            t.left = release(t.left, start, e);
+        }
         update(t);
+        return t;
+    }
+
+    /** At the bottom of {@link #release}: grows the neighbours that touch {@code [start, e)}; clears the others. */
+    private void join(long start, long e) {
+        Node b = before;
+        Node a = after;
+        if (b != null && b.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, b.start));
+        boolean joinBefore = b != null && b.end() == start;
+        boolean joinAfter = a != null && a.start == e;
+        long pages = e - start;
+        if (joinBefore && joinAfter) {
+            b.len += pages + a.len; // a goes once the descent is back (free deletes it, taking its length off)
+            freePages += pages;
+        } else if (joinBefore) {
+            b.len += pages;
+            freePages += pages;
+        } else if (joinAfter) {
+            a.start = start; // nothing lies between it and the range before: the order holds
+            a.len += pages;
+            freePages += pages;
+        }
+        before = joinBefore ? b : null;
+        after = joinAfter ? a : null;
     }
 
     /** Whether every page of {@code [start, start+pages)} is free. */
@@ -218,20 +277,6 @@ public final class RangeAllocator {
                 t = t.right;
             } else {
                 t = t.left;
-            }
-        }
-        return best;
-    }
-
-    private Node ceiling(long key) {
-        Node t = root;
-        Node best = null;
-        while (t != null) {
-            if (t.start >= key) {
-                best = t;
-                t = t.left;
-            } else {
-                t = t.right;
             }
         }
         return best;
