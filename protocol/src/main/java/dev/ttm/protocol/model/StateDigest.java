@@ -104,7 +104,7 @@ public final class StateDigest {
                 .field("injections", s.injections)
                 .field("reserved", s.reserved)
                 .field("lru", s.lru)
-                .field("callsPerBo", s.callsPerBo)
+                .field("callsPerBo", s.callsPerBo())
                 .field("walks", s.walks)
                 .field("reserveCalls", s.reserveCalls)
                 .field("freeCalls", s.freeCalls)
