@@ -11,12 +11,11 @@ import dev.ttm.protocol.model.BufferObject.Running;
  * message — the next waiter taking the BO after a release, say — sees the BO as it will be once the events are
  * applied. The state the runtime holds is never touched; the runtime evolves it from {@link #decision()}.
  */
-final class BoStep implements BufferObject.Handler, BufferObject.Starter {
+final class BoStep extends Outbox<BoEvent> implements BufferObject.Handler, BufferObject.Starter {
     final BufferObject bo;
     final DeviceConfig device;
     /** The draft: the BO as it will be after the events decided so far. */
     final BoState s;
-    private final Outbox<BoEvent> out = new Outbox<>();
     /** A reservation or operation ended: queued commands may run once the current handler has returned. */
     private boolean drainPending;
     /** The v3-atomic driver's kmap is running outside the reservation (a property of this decision only). */
@@ -32,17 +31,11 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
         this.s = draft;
     }
 
-    Decision<BoEvent> decision() {
-        return out.decision();
-    }
-
+    /** Records {@code e} and folds it into the draft at once. */
+    @Override
     void emit(BoEvent e) {
-        out.emit(e);
+        super.emit(e);
         e.applyTo(s);
-    }
-
-    void send(Address to, Message m) {
-        out.send(to, m);
     }
 
     void reply(Command c, Outcome outcome, String reason) {
@@ -100,10 +93,18 @@ final class BoStep implements BufferObject.Handler, BufferObject.Starter {
         return s.created;
     }
 
+    /** The holder name of an operation that reserves the BO for itself: its command's name ("validate"), made once. */
+    private static final ClassValue<String> OPERATION_HOLDER = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName().toLowerCase();
+        }
+    };
+
     /** Starts an admitted operation; with {@code takeReservation} it reserves the BO for its own duration. */
     void start(BufferObject.Operation c, boolean takeReservation) {
         if (takeReservation) {
-            String who = c.owner() != null ? c.owner() : c.getClass().getSimpleName().toLowerCase();
+            String who = c.owner() != null ? c.owner() : OPERATION_HOLDER.get(c.getClass());
             emit(new BufferObject.Reserved(new BufferObject.Holder(who, null, BufferObject.HolderKind.OPERATION)));
         }
         emit(new BufferObject.OpChanged(Running.of(c, takeReservation, false)));

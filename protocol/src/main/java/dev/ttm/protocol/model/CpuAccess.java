@@ -93,10 +93,12 @@ final class CpuAccess {
             return;
         }
         t.expectPhase(Phase.POPULATE);
-        boolean fault = op.cmd() instanceof BufferObject.Fault;
+        if (p.outcome() == Outcome.OK) {
+            populated(t);
+            return;
+        }
         String why = "populating " + t.s.name + "'s pages failed: " + (p.outcome() == Outcome.EBUSY ? "the page pool is busy" : "no memory");
-        if (p.outcome() == Outcome.OK) populated(t);
-        else if (fault) t.finish(p.outcome() == Outcome.EBUSY ? Outcome.RETRY : Outcome.SIGBUS, why);
+        if (op.cmd() instanceof BufferObject.Fault) t.finish(p.outcome() == Outcome.EBUSY ? Outcome.RETRY : Outcome.SIGBUS, why);
         else t.finish(p.outcome(), why);
     }
 

@@ -22,6 +22,8 @@ public final class DeviceConfig {
     private final Map<String, RegionConfig> regions;
     private final List<Injection> injections;
     private final Placement mappable;
+    /** Each region's {@link #evictionPlacement}, made once (every eviction asks for it). */
+    private final Map<String, Placement> evictionPlacements = new java.util.HashMap<>();
     private final WalkMode walk;
     private final boolean multihop;
 
@@ -47,6 +49,11 @@ public final class DeviceConfig {
         this.injections = List.copyOf(injections);
         checkEvictionGraph();
         this.mappable = computeMappable();
+        for (RegionConfig r : m.values()) {
+            List<Place> places = new ArrayList<>();
+            for (String t : r.evictTo()) places.add(Place.of(t));
+            evictionPlacements.put(r.name(), new Placement(places));
+        }
     }
 
     /** The io-lru aperture defaults to VRAM's visible window (or all of VRAM when it has none). */
@@ -214,8 +221,8 @@ public final class DeviceConfig {
 
     /** The placement a victim of {@code region} is evicted to: its targets in order. */
     public Placement evictionPlacement(String region) {
-        List<Place> places = new ArrayList<>();
-        for (String t : regions.get(region).evictTo()) places.add(Place.of(t));
-        return new Placement(places);
+        Placement p = evictionPlacements.get(region);
+        if (p == null) throw new NullPointerException("no region " + region); // as regions.get(region).evictTo() did
+        return p;
     }
 }

@@ -97,8 +97,7 @@ public final class EvictionWalk {
 
     // ---- the decisions, for one message of the host ----------------------------------------------------------
     /** What every decision of a region or the IO manager has: its outbox, and the walk's helper when it needs one. */
-    abstract static class HostStep<E extends Event> {
-        final Outbox<E> out = new Outbox<>();
+    abstract static class HostStep<E extends Event> extends Outbox<E> {
         private final Host host;
         private final Address self;
         private Step walks;
@@ -108,13 +107,9 @@ public final class EvictionWalk {
             this.self = self;
         }
 
-        void send(Address to, Message m) {
-            out.send(to, m);
-        }
-
         /** The walk's helper, made when a message needs it (most do not). */
         Step walks() {
-            if (walks == null) walks = new Step(host, self, out);
+            if (walks == null) walks = new Step(host, self, this);
             return walks;
         }
     }

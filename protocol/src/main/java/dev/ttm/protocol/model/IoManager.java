@@ -133,7 +133,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
     public Decision<IoEvent> decide(IoState state, Inbound message) {
         Step step = new Step(state);
         message.dispatchTo(step);
-        return step.out.decision();
+        return step.decision();
     }
 
     @Override
@@ -153,12 +153,12 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
 
         @Override
         public void on(IoFree f) {
-            out.emit(new FreeCalled(f.bo(), s.reserved.containsKey(f.bo())));
+            emit(new FreeCalled(f.bo(), s.reserved.containsKey(f.bo())));
         }
 
         @Override
         public void on(IoLruUpdate u) {
-            if (s.reserved.containsKey(u.bo()) && s.aperture != null) out.emit(new LruTouched(u.bo(), u.onLru()));
+            if (s.reserved.containsKey(u.bo()) && s.aperture != null) emit(new LruTouched(u.bo(), u.onLru()));
         }
 
         @Override
@@ -166,7 +166,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             int inj = s.injections.next(Injection.Kind.FAULT_NOTIFY);
             KernelError error = null;
             if (inj >= 0) {
-                out.emit(new InjectionUsed(inj));
+                emit(new InjectionUsed(inj));
                 error = s.injections.get(inj).error();
             }
             send(new Address.Bo(n.bo()), new HookDone(error, n.requestId()));
@@ -174,7 +174,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
 
         @Override
         public void on(Inject i) {
-            out.emit(new InjectionArmed(i.injection()));
+            emit(new InjectionArmed(i.injection()));
         }
 
         @Override
@@ -190,10 +190,10 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
         private void serve(IoReserve r) {
             int inj = s.injections.next(Injection.Kind.IO_RESERVE);
             if (inj >= 0) {
-                out.emit(new InjectionUsed(inj));
+                emit(new InjectionUsed(inj));
                 fail(r, s.injections.get(inj).error());
             } else if (s.aperture == null || r.aperturePages() == 0) {
-                out.emit(new ReserveCalled(r.bo(), -1, 0, false));
+                emit(new ReserveCalled(r.bo(), -1, 0, false));
                 send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
             } else if (!tryAperture(r)) {
                 continueWalk(EvictionWalk.Walk.begin(r, s.lru), true);
@@ -203,13 +203,13 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
         private boolean tryAperture(IoReserve r) {
             long start = s.aperture.findFit(r.aperturePages(), 0, s.aperture.sizePages(), false);
             if (start < 0) return false;
-            out.emit(new ReserveCalled(r.bo(), start, r.aperturePages(), !r.pinned()));
+            emit(new ReserveCalled(r.bo(), start, r.aperturePages(), !r.pinned()));
             send(new Address.Bo(r.bo()), new IoReserved(r.requestId()));
             return true;
         }
 
         private void fail(IoReserve r, KernelError error) {
-            out.emit(new ReserveFailed(r.bo(), error));
+            emit(new ReserveFailed(r.bo(), error));
             send(new Address.Bo(r.bo()), new IoFailed(error, r.requestId()));
         }
 
@@ -232,7 +232,7 @@ public final class IoManager implements Decider<IoState, IoManager.Inbound, IoMa
             if (w == null || !d.bo().equals(w.victim()))
                 throw new IllegalStateException("io: unexpected eviction answer " + d);
             EvictionWalk.Answered answered = new EvictionWalk.Answered(d.evicted(), false, null);
-            out.emit(answered);
+            emit(answered);
             if (d.evicted() && tryAperture((IoReserve) w.request())) {
                 walks().end(new Resume());
             } else {

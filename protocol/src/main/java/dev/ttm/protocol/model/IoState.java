@@ -17,8 +17,20 @@ public final class IoState {
 
     /** The driver's io_mem_reserve and io_mem_free calls for one BO since the start. */
     public record Calls(long reserves, long frees) {
+        static final Calls NONE = new Calls(0, 0);
+
         public long outstanding() {
             return reserves - frees;
+        }
+    }
+
+    /** One BO's {@link Calls} as the state keeps them: counted in place (every io_mem_reserve and free counts). */
+    static final class Counts {
+        long reserves;
+        long frees;
+
+        Calls calls() {
+            return new Calls(reserves, frees);
         }
     }
 
@@ -27,7 +39,7 @@ public final class IoState {
     final Injections injections;
     final Map<String, Slot> reserved = new LinkedHashMap<>();
     final Lru lru = new Lru(1);
-    final Map<String, Calls> callsPerBo = new HashMap<>();
+    final Map<String, Counts> callsPerBo = new HashMap<>();
     final EvictionWalk.Host walks = new EvictionWalk.Host();
     long reserveCalls;
     long freeCalls;
@@ -56,13 +68,25 @@ public final class IoState {
     public Injections injections() { return injections; }
 
     public Calls callsOf(String bo) {
-        return callsPerBo.getOrDefault(bo, new Calls(0, 0));
+        Counts c = callsPerBo.get(bo);
+        return c == null ? Calls.NONE : c.calls();
+    }
+
+    /** Every BO's calls, as values (for digests). */
+    Map<String, Calls> callsPerBo() {
+        Map<String, Calls> out = new HashMap<>();
+        callsPerBo.forEach((bo, c) -> out.put(bo, c.calls()));
+        return out;
     }
 
     void count(String bo, boolean reserve) {
-        Calls c = callsOf(bo);
-        callsPerBo.put(bo, reserve ? new Calls(c.reserves() + 1, c.frees()) : new Calls(c.reserves(), c.frees() + 1));
-        if (reserve) reserveCalls++;
-        else freeCalls++;
+        Counts c = callsPerBo.computeIfAbsent(bo, k -> new Counts());
+        if (reserve) {
+            c.reserves++;
+            reserveCalls++;
+        } else {
+            c.frees++;
+            freeCalls++;
+        }
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -17,61 +18,111 @@ public final class Lru {
     /** Where an entry stands: its priority's list and its sequence number there. */
     public record Position(int priority, long seq, String bo) {}
 
-    /** A list entry; {@code bo == null} for the walk's cursor. */
-    private static final class Node {
+    /**
+     * An entry's place in one list, made once and relinked by every put (a put allocates nothing). A region keeps each
+     * BO's nodes with its allocations, so that it finds them without a lookup here; {@code bo == null}: a list's head
+     * or the walk's cursor.
+     */
+    static final class Node {
         final String bo;
-        final long seq;
-        final int priority;
+        long seq = -1;
+        int priority;
         Node prev;
         Node next;
 
-        Node(String bo, long seq, int priority) {
+        Node(String bo) {
             this.bo = bo;
-            this.seq = seq;
-            this.priority = priority;
+        }
+
+        boolean listed() {
+            return next != null;
         }
     }
 
     private final Node[] heads;
-    private final Map<String, Node> where = new HashMap<>();
+    /** Finds the node of an entry by name (null: it has none): {@link #own}'s, or the owner's where it keeps them. */
+    private final Function<String, Node> find;
+    /** The nodes, when this list keeps them itself (the IO manager's aperture LRU); null when the owner does. */
+    private final Map<String, Node> own;
+    private final Node cursorNode = new Node(null);
+    private int size;
     private long nextSeq;
     private Node cursor;
 
+    /** Lists that keep their nodes themselves. */
     Lru(int priorities) {
+        this(priorities, new HashMap<>());
+    }
+
+    private Lru(int priorities, Map<String, Node> own) {
+        this(priorities, own, own::get);
+    }
+
+    /** Lists whose nodes their owner keeps: {@code find} gives an entry's node by name, or null. */
+    Lru(int priorities, Function<String, Node> find) {
+        this(priorities, null, find);
+    }
+
+    private Lru(int priorities, Map<String, Node> own, Function<String, Node> find) {
+        this.own = own;
+        this.find = find;
         heads = new Node[priorities];
         for (int p = 0; p < priorities; p++) {
-            Node h = new Node(null, -1, p);
+            Node h = new Node(null);
+            h.priority = p;
             h.prev = h;
             h.next = h;
             heads[p] = h;
         }
     }
 
-    /** Puts {@code bo} at the tail (most recently used end) of {@code priority}'s list. */
+    /** Puts {@code bo} at the tail (most recently used end) of {@code priority}'s list (a list keeping its own nodes). */
     void put(String bo, int priority) {
-        remove(bo);
-        Node n = new Node(bo, nextSeq++, priority);
+        put(own.computeIfAbsent(bo, Node::new), priority);
+    }
+
+    /** Puts the entry of node {@code n} at the tail of {@code priority}'s list, off wherever it stood. */
+    void put(Node n, int priority) {
+        assert n.bo != null : "a head or the cursor put on a list";
+        if (n.listed()) unlinkEntry(n);
+        n.seq = nextSeq++;
+        n.priority = priority;
         linkAfter(heads[priority].prev, n);
-        where.put(bo, n);
+        size++;
     }
 
     void remove(String bo) {
-        Node n = where.remove(bo);
-        if (n != null) unlink(n);
+        Node n = own != null ? own.remove(bo) : find.apply(bo);
+        if (n != null && n.listed()) unlinkEntry(n);
+    }
+
+    /** Takes the entry of {@code n} off its list, if it is on one. */
+    void remove(Node n) {
+        if (n != null && n.listed()) unlinkEntry(n);
+    }
+
+    private void unlinkEntry(Node n) {
+        unlink(n);
+        size--;
+    }
+
+    private Node listedNode(String bo) {
+        Node n = find.apply(bo);
+        return n != null && n.listed() ? n : null;
     }
 
     /** The priority list {@code bo} is on, or -1. */
     public int priorityOf(String bo) {
-        Node n = where.get(bo);
+        Node n = listedNode(bo);
         return n == null ? -1 : n.priority;
     }
 
     public boolean contains(String bo) {
-        return where.containsKey(bo);
+        return listedNode(bo) != null;
     }
 
     public int size() {
-        return where.size();
+        return size;
     }
 
     /** The sequence number the next put takes: a walk that begins now visits only entries before it. */
@@ -81,14 +132,14 @@ public final class Lru {
 
     /** Least recently used first, priority 0's list before 1, 2, 3. */
     public List<String> order() {
-        List<String> out = new ArrayList<>(where.size());
+        List<String> out = new ArrayList<>(size);
         for (Position p : positions()) out.add(p.bo());
         return out;
     }
 
     /** Every entry in walk order, with its position. */
     public List<Position> positions() {
-        List<Position> out = new ArrayList<>(where.size());
+        List<Position> out = new ArrayList<>(size);
         for (Node h : heads) {
             for (Node n = h.next; n != h; n = n.next) if (n.bo != null) out.add(new Position(n.priority, n.seq, n.bo));
         }
@@ -124,15 +175,22 @@ public final class Lru {
         return new RegionSnapshot.LruSnapshot(nextSeq, positions(), cursor());
     }
 
-    /** Fills this empty LRU with the entries, sequence numbers and cursor of {@code s}. */
+    /**
+     * Fills this empty LRU with the entries, sequence numbers and cursor of {@code s}. Where the owner keeps the nodes,
+     * each entry's node must be there already (unlisted).
+     */
     void restore(RegionSnapshot.LruSnapshot s) {
-        if (!where.isEmpty() || cursor != null) throw new IllegalStateException("restore into a used LRU");
+        if (size != 0 || cursor != null) throw new IllegalStateException("restore into a used LRU");
         for (Position p : s.entries()) {
             if (p.bo() == null || p.priority() < 0 || p.priority() >= heads.length || p.seq() < 0 || p.seq() >= s.nextSeq())
                 throw new IllegalArgumentException("bad LRU entry " + p);
-            Node n = new Node(p.bo(), p.seq(), p.priority());
+            Node n = own != null ? own.computeIfAbsent(p.bo(), Node::new) : find.apply(p.bo());
+            if (n == null) throw new IllegalArgumentException(p.bo() + " is on the LRU but holds nothing");
+            if (n.listed()) throw new IllegalArgumentException(p.bo() + " twice on the LRU");
+            n.seq = p.seq();
+            n.priority = p.priority();
             linkAfter(heads[p.priority()].prev, n);
-            if (where.put(p.bo(), n) != null) throw new IllegalArgumentException(p.bo() + " twice on the LRU");
+            size++;
         }
         nextSeq = s.nextSeq();
         Position c = s.cursor();
@@ -141,7 +199,7 @@ public final class Lru {
             if (c.priority() < 0 || c.priority() >= heads.length) throw new IllegalArgumentException("bad LRU cursor " + c);
             cursorAfter(heads[c.priority()]);
         } else {
-            Node n = where.get(c.bo());
+            Node n = listedNode(c.bo());
             if (n == null || n.priority != c.priority() || n.seq != c.seq()) throw new IllegalArgumentException("LRU cursor after " + c + ", which is not there");
             cursorAfter(n);
         }
@@ -154,7 +212,7 @@ public final class Lru {
 
     /** The walk asked {@code bo}: its cursor moves right after it (and stays there if {@code bo} leaves). */
     void cursorAfter(String bo) {
-        Node n = where.get(bo);
+        Node n = listedNode(bo);
         if (n == null) throw new IllegalStateException("the walk asked " + bo + ", which is on no LRU");
         cursorAfter(n);
     }
@@ -167,7 +225,8 @@ public final class Lru {
 
     private void cursorAfter(Node n) {
         dropCursor();
-        cursor = new Node(null, -1, n.priority);
+        cursor = cursorNode; // one node, relinked: a walk asks many victims
+        cursor.priority = n.priority;
         linkAfter(n, cursor);
     }
 
@@ -181,5 +240,7 @@ public final class Lru {
     private static void unlink(Node n) {
         n.prev.next = n.next;
         n.next.prev = n.prev;
+        n.prev = null;
+        n.next = null; // not listed
     }
 }

@@ -4,16 +4,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects one decision: its events and its sends, each list made on first use (a decision is made for every
- * message, and most record one event and send one message, or none).
+ * Collects one decision: its events and its sends. A decision step is its own outbox (one object fewer per message). A decision is made for every message and most record one event
+ * and send one message, or none: a lone event or send is kept in a field and handed over as a one-element list (no
+ * backing array); a list is made only from the second on.
  */
-final class Outbox<E extends Event> {
+class Outbox<E extends Event> {
+    private E event;
     private List<E> events;
+    private Decision.Send send;
     private List<Decision.Send> sends;
 
-    void emit(E event) {
-        if (events == null) events = new ArrayList<>(4);
-        events.add(event);
+    void emit(E e) {
+        assert e != null : "a null event";
+        if (events != null) {
+            events.add(e);
+        } else if (event == null) {
+            event = e;
+        } else {
+            events = new ArrayList<>(8); // a BO's move records half a dozen
+            events.add(event);
+            events.add(e);
+        }
     }
 
     /**
@@ -26,11 +37,20 @@ final class Outbox<E extends Event> {
     }
 
     void send(Address to, Message message) {
-        if (sends == null) sends = new ArrayList<>(2);
-        sends.add(new Decision.Send(to, message));
+        Decision.Send s = new Decision.Send(to, message);
+        if (sends != null) {
+            sends.add(s);
+        } else if (send == null) {
+            send = s;
+        } else {
+            sends = new ArrayList<>(4);
+            sends.add(send);
+            sends.add(s);
+        }
     }
 
     Decision<E> decision() {
-        return new Decision<>(events == null ? List.of() : events, sends == null ? List.of() : sends);
+        return new Decision<>(events != null ? events : event != null ? List.of(event) : List.of(),
+                sends != null ? sends : send != null ? List.of(send) : List.of());
     }
 }

@@ -11,8 +11,9 @@ import java.util.List;
  */
 public final class RangeAllocator {
     private static final class Node {
-        final long start;
-        final long len;
+        /** Changed in place only when the range shrinks or grows without passing a neighbour (the order stays). */
+        long start;
+        long len;
         final int prio;
         long maxLen;
         Node left;
@@ -96,33 +97,123 @@ public final class RangeAllocator {
         return -1;
     }
 
-    /** Takes {@code [start, start + pages)}, which must lie inside one free range. */
+    /**
+     * Takes {@code [start, start + pages)}, which must lie inside one free range. That range shrinks in place, found and
+     * its path's bounds recomputed in one descent (a split and a merge per change cost more than the whole search);
+     * only a cut from the middle adds a node, and only an exact fit removes one.
+     */
     public void allocate(long start, long pages) {
-        Node c = floor(start);
-        if (c == null || c.end() < start + pages || pages <= 0)
-            throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
-        delete(c.start);
-        if (c.start < start) insert(c.start, start - c.start);
-        if (start + pages < c.end()) insert(start + pages, c.end() - (start + pages));
+        if (pages <= 0) throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
+        cutTail = -1;
+        found = false;
+        root = cut(root, start, start + pages);
+        if (!found) throw new IllegalStateException("allocate " + start + "+" + pages + ": not free");
+        if (cutTail >= 0) insert(start + pages, cutTail);
     }
 
-    /** Returns {@code [start, start + pages)} and merges it with free neighbours. */
+    // What the descent of the last allocate or free found (fields: no result object per call on a hot path).
+    private boolean found;
+    private long cutTail;
+    private Node before;
+    private Node after;
+
+    /**
+     * Cuts {@code [start, end)} out of the free range of subtree {@code t} that holds it: the floor of {@code start},
+     * which is the deepest node on the search path at or left of {@code start}. Returns the subtree's new root; sets
+     * {@link #found}, and {@link #cutTail} to the length of a tail left over after {@code end} (to insert).
+     */
+    private Node cut(Node t, long start, long end) {
+        if (t == null) return null;
+        if (start < t.start) {
+            t.left = cut(t.left, start, end);
+        } else {
+            t.right = cut(t.right, start, end);
+            if (!found) { // no floor further right: this is it
+                long tEnd = t.end();
+                if (tEnd < end) throw new IllegalStateException("allocate " + start + "+" + (end - start) + ": not free");
+                found = true;
+                if (t.start == start && tEnd == end) {
+                    freePages -= t.len;
+                    return merge(t.left, t.right);
+                }
+                if (t.start == start) {
+                    t.start = end; // still between its neighbours: the treap's order holds
+                    t.len = tEnd - end;
+                    freePages -= end - start;
+                } else {
+                    t.len = start - t.start;
+                    freePages -= tEnd - start; // a tail after end comes back with its own node
+                    if (end < tEnd) cutTail = tEnd - end;
+                }
+            }
+        }
+        update(t);
+        return t;
+    }
+
+    /**
+     * Returns {@code [start, start + pages)} and merges it with free neighbours, grown in place as allocate shrinks: one
+     * descent finds both (they lie on the search path of the range's last page) and recomputes the path's bounds.
+     */
     public void free(long start, long pages) {
         if (pages <= 0 || start < 0 || start + pages > sizePages) throw new IllegalStateException("free outside region");
-        Node before = floor(start + pages - 1);
-        if (before != null && before.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, before.start));
-        long s = start;
         long e = start + pages;
-        if (before != null && before.end() == start) {
-            s = before.start;
-            delete(before.start);
+        before = null;
+        after = null;
+        root = release(root, start, e);
+        Node b = before;
+        Node a = after;
+        before = null;
+        after = null;
+        if (b != null && a != null) {
+            delete(a.start); // b took a's pages over already
+            freePages += a.len;
+        } else if (b == null && a == null) {
+            insert(start, pages);
         }
-        Node after = ceiling(e);
-        if (after != null && after.start == e) {
-            e = after.end();
-            delete(after.start);
+    }
+
+    /**
+     * The descent of {@link #free}: the floor of page {@code e - 1} (which must end by {@code start}, else the pages are
+     * already free) and its successor are found on the way down; on the way back the range joins them in place.
+     */
+    private Node release(Node t, long start, long e) {
+        if (t == null) {
+            join(start, e);
+            return null;
         }
-        insert(s, e - s);
+        if (t.start <= e - 1) {
+            before = t;
+            t.right = release(t.right, start, e);
+        } else {
+            after = t;
+            t.left = release(t.left, start, e);
+        }
+        update(t);
+        return t;
+    }
+
+    /** At the bottom of {@link #release}: grows the neighbours that touch {@code [start, e)}; clears the others. */
+    private void join(long start, long e) {
+        Node b = before;
+        Node a = after;
+        if (b != null && b.end() > start) throw new IllegalStateException("double free of page " + Math.max(start, b.start));
+        boolean joinBefore = b != null && b.end() == start;
+        boolean joinAfter = a != null && a.start == e;
+        long pages = e - start;
+        if (joinBefore && joinAfter) {
+            b.len += pages + a.len; // a goes once the descent is back (free deletes it, taking its length off)
+            freePages += pages;
+        } else if (joinBefore) {
+            b.len += pages;
+            freePages += pages;
+        } else if (joinAfter) {
+            a.start = start; // nothing lies between it and the range before: the order holds
+            a.len += pages;
+            freePages += pages;
+        }
+        before = joinBefore ? b : null;
+        after = joinAfter ? a : null;
     }
 
     /** Whether every page of {@code [start, start+pages)} is free. */
@@ -191,37 +282,42 @@ public final class RangeAllocator {
         return best;
     }
 
-    private Node ceiling(long key) {
-        Node t = root;
-        Node best = null;
-        while (t != null) {
-            if (t.start >= key) {
-                best = t;
-                t = t.left;
-            } else {
-                t = t.right;
-            }
-        }
-        return best;
-    }
-
     private void insert(long start, long len) {
-        split(root, start);
-        Node l = splitLeft;
-        Node r = splitRight;
-        root = merge(merge(l, new Node(start, len, nextPrio())), r);
+        root = insert(root, new Node(start, len, nextPrio()));
         freePages += len;
     }
 
+    /** Treap insertion: down to where {@code n}'s priority puts it, then the subtree there is split around it. */
+    private Node insert(Node t, Node n) {
+        if (t == null) return n;
+        if (n.prio > t.prio) {
+            split(t, n.start);
+            n.left = splitLeft;
+            n.right = splitRight;
+            update(n);
+            return n;
+        }
+        if (n.start < t.start) t.left = insert(t.left, n);
+        else t.right = insert(t.right, n);
+        update(t);
+        return t;
+    }
+
     private void delete(long start) {
-        split(root, start);
-        Node l = splitLeft;
-        split(splitRight, start + 1);
-        Node m = splitLeft;
-        Node r = splitRight;
-        if (m == null) throw new IllegalStateException("no free range at " + start);
-        freePages -= m.len;
-        root = merge(l, r);
+        root = delete(root, start);
+    }
+
+    /** Treap deletion: the node's two subtrees are merged in its place (one descent, no split). */
+    private Node delete(Node t, long start) {
+        if (t == null) throw new IllegalStateException("no free range at " + start);
+        if (t.start == start) {
+            freePages -= t.len;
+            return merge(t.left, t.right);
+        }
+        if (start < t.start) t.left = delete(t.left, start);
+        else t.right = delete(t.right, start);
+        update(t);
+        return t;
     }
 
     // The two halves of the last split: fields rather than a fresh array per level (a hot path).

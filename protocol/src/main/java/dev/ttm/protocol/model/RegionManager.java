@@ -120,26 +120,34 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             Allocation al = allocation;
             if (!moveFence.isEmpty()) s.carriers.merge(al.bo(), moveFence, FenceSet::union);
             s.allocator.allocate(al.startPage(), al.pages());
-            s.allocations.put(al.startPage(), al);
-            s.startsByBo.computeIfAbsent(al.bo(), k -> new ArrayList<>(2)).add(al.startPage());
+            s.allocations.put(al);
+            RegionState.Held h = s.startsByBo.computeIfAbsent(al.bo(), RegionState.Held::new);
+            h.add(al);
             s.usedPages += al.pages();
-            if (onLru) s.lruPut(al.bo(), priority);
+            if (onLru) s.lruPut(h, priority);
         }
     }
     public record Freed(String bo, long startPage, long pages) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            s.ghosts.remove(bo);
+            if (!s.ghosts.isEmpty()) s.ghosts.remove(bo);
             s.allocator.free(startPage, pages);
             s.allocations.remove(startPage);
             s.usedPages -= pages;
-            List<Long> starts = s.startsByBo.get(bo);
-            starts.remove(startPage);
-            if (starts.isEmpty()) {
+            let(s, bo, startPage);
+        }
+
+        /** {@code bo} lets its allocation at {@code startPage} go: off the LRU with its last one, else maybe off the window's. */
+        static RegionState.Held let(RegionState s, String bo, long startPage) {
+            RegionState.Held h = s.heldBy(bo);
+            RegionManager.Allocation al = h.remove(startPage);
+            if (al == null) throw new IllegalStateException("region " + s.name() + ": " + bo + " holds nothing at " + startPage);
+            if (h.isEmpty()) {
                 s.startsByBo.remove(bo);
-                s.lruRemove(bo);
+                s.lruRemove(h);
             } else {
-                s.windowLeft(bo);
+                s.windowLeft(h);
             }
+            return h;
         }
     }
     /**
@@ -148,19 +156,14 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
      */
     public record Ghosted(String bo, long startPage, String ghost, FenceSet fences, int priority) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            Allocation al = s.allocations.get(startPage);
-            s.allocations.put(startPage, new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn()));
-            List<Long> starts = s.startsByBo.get(bo);
-            starts.remove(startPage);
-            if (starts.isEmpty()) {
-                s.startsByBo.remove(bo);
-                s.lruRemove(bo);
-            } else {
-                s.windowLeft(bo);
-            }
-            s.startsByBo.computeIfAbsent(ghost, k -> new ArrayList<>(1)).add(startPage);
+            Allocation al = s.heldBy(bo).at(startPage);
+            Allocation passed = new Allocation(ghost, al.startPage(), al.pages(), al.fpfn(), al.lpfn());
+            s.allocations.put(passed);
+            Freed.let(s, bo, startPage);
+            RegionState.Held g = s.startsByBo.computeIfAbsent(ghost, RegionState.Held::new);
+            g.add(passed);
             s.ghosts.put(ghost, fences);
-            s.lruPut(ghost, priority);
+            s.lruPut(g, priority);
         }
     }
     /** A busy victim's pages were freed at once: allocations here carry its fences until they signal. */
@@ -193,8 +196,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     }
     public record LruMoved(String bo, int priority, boolean onLru) implements RegionEvent {
         @Override public void applyTo(RegionState s) {
-            s.lruRemove(bo);
-            if (onLru) s.lruPut(bo, priority);
+            RegionState.Held h = s.heldBy(bo);
+            if (onLru) s.lruPut(h, priority); // a put takes it off where it stood
+            else s.lruRemove(h);
         }
     }
     public record InjectionUsed(int index) implements RegionEvent {
@@ -232,7 +236,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
     public Decision<RegionEvent> decide(RegionState state, Inbound message) {
         Step step = new Step(state);
         message.dispatchTo(step);
-        return step.out.decision();
+        return step.decision();
     }
 
     @Override
@@ -276,10 +280,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             int nospace = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_NOSPACE);
             int busy = config.isSystem() ? -1 : s.injections.next(Injection.Kind.ALLOC_BUSY);
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
-                out.emit(new InjectionUsed(busy));
+                emit(new InjectionUsed(busy));
                 send(a.replyTo(), new Refused(Outcome.EBUSY, config.name() + ": allocator busy (injected)", a.requestId()));
             } else if (nospace >= 0) {
-                out.emit(new InjectionUsed(nospace));
+                emit(new InjectionUsed(nospace));
                 send(a.replyTo(), new Refused(Outcome.ENOMEM, config.name() + ": no space (injected)", a.requestId()));
             } else if (a.nowait() && !s.moveFence.isEmpty()) {
                 // ttm_bo_add_move_fence with no_wait_gpu: allocating here would wait for the move fence; next place.
@@ -308,7 +312,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             long start = s.allocator.findFit(a.pages(), a.fpfn(), a.lpfn(), a.place().topdown());
             if (start < 0) return false;
             Allocation al = new Allocation(a.bo(), start, a.pages(), a.fpfn(), a.lpfn());
-            out.emit(new Allocated(al, a.priority(), !a.pinned(), s.moveFence));
+            emit(new Allocated(al, a.priority(), !a.pinned(), s.moveFence));
             send(a.replyTo(), new Granted(new Resource(config.name(), start, a.pages(), a.fpfn(), a.lpfn()), s.moveFence, a.requestId()));
             return true;
         }
@@ -335,7 +339,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             String victim = walks().askNext(w, begin, s.walkLru(w.request()), bo -> mayHelp(w.request(), bo));
             if (victim != null && s.ghosts.containsKey(victim)) {
                 // A ghost is not asked: the walk waits for its fences (ttm_bo_evict_cb waits for a deleted BO).
-                out.emit(new Parked(victim, w.request()));
+                emit(new Parked(victim, w.request()));
                 walks().end(new Resume(), begin);
                 return;
             }
@@ -369,9 +373,9 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             if (w == null || !v.bo().equals(w.victim()))
                 throw new IllegalStateException("region " + config.name() + ": unexpected victim answer " + v);
             EvictionWalk.Answered answered = new EvictionWalk.Answered(v.evicted(), v.busy(), v.reserved() ? v.bo() : null);
-            out.emit(answered);
+            emit(answered);
             if (v.ghost() != null && s.ghosts.containsKey(v.ghost())) {
-                out.emit(new Parked(v.ghost(), w.request())); // the victim was freed into a ghost: wait for its fences
+                emit(new Parked(v.ghost(), w.request())); // the victim was freed into a ghost: wait for its fences
                 walks().end(new Resume());
                 return;
             }
@@ -380,18 +384,19 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(Free f) {
-            Allocation al = s.allocations.get(f.startPage());
-            if (al == null || !al.bo().equals(f.bo()) || al.pages() != f.pages())
+            RegionState.Held h = s.startsByBo.get(f.bo());
+            Allocation al = h == null ? null : h.at(f.startPage());
+            if (al == null || al.pages() != f.pages())
                 throw new IllegalStateException("region " + config.name() + ": " + f.bo() + " frees " + f.startPage() + "+" + f.pages() + " it does not hold");
             FenceSet pending = s.unsignaled(f.fences());
             if (pending.isEmpty()) {
-                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+                emit(new Freed(f.bo(), f.startPage(), f.pages()));
             } else if (f.ghost() != null) {
                 int priority = Math.max(0, s.lru.priorityOf(f.bo()));
-                out.emit(new Ghosted(f.bo(), f.startPage(), f.ghost(), pending, priority));
+                emit(new Ghosted(f.bo(), f.startPage(), f.ghost(), pending, priority));
             } else {
-                out.emit(new MoveFenceAdded(pending)); // before the pages are free: nothing is allocated without it
-                out.emit(new Freed(f.bo(), f.startPage(), f.pages()));
+                emit(new MoveFenceAdded(pending)); // before the pages are free: nothing is allocated without it
+                emit(new Freed(f.bo(), f.startPage(), f.pages()));
             }
         }
 
@@ -401,15 +406,15 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
          */
         @Override
         public void on(FenceSignaled f) {
-            out.emit(new FencesSignaled(f.bo(), f.seq()));
+            emit(new FencesSignaled(f.bo(), f.seq()));
             for (Map.Entry<String, FenceSet> c : s.carriers.entrySet())
                 if (c.getValue().clearedBy(f.bo(), f.seq())) send(new Address.Bo(c.getKey()), f);
             boolean unparked = false;
             for (Map.Entry<String, FenceSet> g : s.ghosts.entrySet()) {
                 if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
-                for (Allocation al : s.allocationsOf(g.getKey())) out.emit(new Freed(g.getKey(), al.startPage(), al.pages()));
+                for (Allocation al : s.allocationsOf(g.getKey())) emit(new Freed(g.getKey(), al.startPage(), al.pages()));
                 if (s.parked.containsKey(g.getKey())) {
-                    out.emit(new Unparked(g.getKey()));
+                    emit(new Unparked(g.getKey()));
                     unparked = true;
                 }
             }
@@ -418,7 +423,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(LruUpdate u) {
-            if (s.startsByBo.containsKey(u.bo())) out.emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
+            if (s.startsByBo.containsKey(u.bo())) emit(new LruMoved(u.bo(), u.priority(), u.onLru()));
             // else: moved out since, nothing to bump
         }
 
@@ -428,10 +433,10 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
             int busy = s.injections.next(Injection.Kind.ALLOC_BUSY);
             Outcome outcome = Outcome.OK;
             if (busy >= 0 && (nospace < 0 || busy < nospace)) {
-                out.emit(new InjectionUsed(busy));
+                emit(new InjectionUsed(busy));
                 outcome = Outcome.EBUSY;
             } else if (nospace >= 0) {
-                out.emit(new InjectionUsed(nospace));
+                emit(new InjectionUsed(nospace));
                 outcome = Outcome.ENOMEM;
             }
             send(new Address.Bo(p.bo()), new Populated(outcome, p.requestId()));
@@ -439,7 +444,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
 
         @Override
         public void on(Inject i) {
-            out.emit(new InjectionArmed(i.injection()));
+            emit(new InjectionArmed(i.injection()));
         }
     }
 }

@@ -14,14 +14,81 @@ import java.util.TreeMap;
 public final class RegionState {
     final RegionConfig config;
     final RangeAllocator allocator;
-    final TreeMap<Long, RegionManager.Allocation> allocations = new TreeMap<>();
-    final Map<String, List<Long>> startsByBo = new HashMap<>();
-    final Lru lru = new Lru(RegionManager.PRIORITIES);
+    final AllocationIndex allocations = new AllocationIndex();
+    /**
+     * What each BO (or ghost) holds here, by name; an entry exists exactly while it has an allocation. Named for what a
+     * digest or snapshot shows of it: each one's start pages, in the order it got them.
+     */
+    final HashMap<String, Held> startsByBo = new HashMap<>();
+    final Lru lru = new Lru(RegionManager.PRIORITIES, bo -> {
+        Held h = startsByBo.get(bo);
+        return h == null ? null : h.lruNode;
+    });
     /**
      * The LRU entries with pages in the CPU-visible window, in the same order: a walk for space in the window
      * (the fault path's) visits only these instead of passing over every BO outside it.
      */
-    final Lru windowLru = new Lru(RegionManager.PRIORITIES);
+    final Lru windowLru = new Lru(RegionManager.PRIORITIES, bo -> {
+        Held h = startsByBo.get(bo);
+        return h == null ? null : h.windowNode;
+    });
+
+    /**
+     * One BO's (or ghost's) part of the region: its allocations in the order it got them (one, or two while it moves
+     * within the region) and its nodes on the LRU lists. One lookup finds all of it (a message touches each several
+     * times), and its nodes are relinked, not made anew, by every LRU bump.
+     */
+    static final class Held {
+        private static final RegionManager.Allocation[] NONE = {};
+        RegionManager.Allocation[] allocations = NONE;
+        final Lru.Node lruNode;
+        /** Made when the BO first has pages in the window (most never do). */
+        Lru.Node windowNode;
+
+        Held(String bo) {
+            lruNode = new Lru.Node(bo);
+        }
+
+        String bo() {
+            return lruNode.bo;
+        }
+
+        void add(RegionManager.Allocation al) {
+            RegionManager.Allocation[] a = java.util.Arrays.copyOf(allocations, allocations.length + 1);
+            a[allocations.length] = al;
+            allocations = a;
+        }
+
+        /** Drops the allocation at {@code startPage}; returns it, or null when this BO holds none there. */
+        RegionManager.Allocation remove(long startPage) {
+            RegionManager.Allocation[] a = allocations;
+            for (int i = 0; i < a.length; i++) {
+                if (a[i].startPage() != startPage) continue;
+                RegionManager.Allocation[] rest = new RegionManager.Allocation[a.length - 1];
+                System.arraycopy(a, 0, rest, 0, i);
+                System.arraycopy(a, i + 1, rest, i, a.length - i - 1);
+                allocations = rest;
+                return a[i];
+            }
+            return null;
+        }
+
+        /** The allocation at {@code startPage}, or null. */
+        RegionManager.Allocation at(long startPage) {
+            for (RegionManager.Allocation al : allocations) if (al.startPage() == startPage) return al;
+            return null;
+        }
+
+        boolean isEmpty() {
+            return allocations.length == 0;
+        }
+
+        /** Whether any of its allocations has pages in {@code [fpfn, lpfn)}. */
+        boolean intersects(long fpfn, long lpfn) {
+            for (RegionManager.Allocation al : allocations) if (al.startPage() < lpfn && al.endPage() > fpfn) return true;
+            return false;
+        }
+    }
     final EvictionWalk.Host walks = new EvictionWalk.Host();
     final Injections injections;
     long usedPages;
@@ -51,7 +118,7 @@ public final class RegionState {
         Map<String, List<Message>> parkedCopy = new TreeMap<>();
         parked.forEach((g, l) -> parkedCopy.put(g, List.copyOf(l)));
         return new RegionSnapshot(config, RegionSnapshot.freeRanges(allocator), allocator.rngState(),
-                List.copyOf(allocations.values()), startsByBo, lru.snapshot(), windowLru.snapshot(), walks.walk,
+                inAddressOrder(), startPagesByBo(), lru.snapshot(), windowLru.snapshot(), walks.walk,
                 List.copyOf(walks.deferred), injections.armed(), injections.used(), usedPages, moveFence, ghosts, carriers,
                 parkedCopy, signaled);
     }
@@ -60,10 +127,24 @@ public final class RegionState {
     public static RegionState fromSnapshot(RegionSnapshot s) {
         RegionState r = new RegionState(s.config(), RangeAllocator.restore(s.config().sizePages(), s.free(), s.allocatorRng()),
                 Injections.restore(s.armed(), s.used()));
+        Map<Long, RegionManager.Allocation> byStart = new HashMap<>();
         for (RegionManager.Allocation a : s.allocations())
-            if (r.allocations.put(a.startPage(), a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
-        s.startsByBo().forEach((bo, starts) -> r.startsByBo.put(bo, new ArrayList<>(starts)));
+            if (byStart.put(a.startPage(), a) != null) throw new IllegalArgumentException("two allocations at " + a.startPage());
+        s.startsByBo().forEach((bo, starts) -> {
+            Held h = new Held(bo);
+            for (long start : starts) {
+                RegionManager.Allocation al = byStart.remove(start);
+                if (al == null || !al.bo().equals(bo)) throw new IllegalArgumentException(bo + " holds no allocation at " + start);
+                h.add(al);
+            }
+            if (!h.isEmpty()) r.startsByBo.put(bo, h);
+        });
+        if (!byStart.isEmpty()) throw new IllegalArgumentException("allocations nobody holds: " + byStart.values());
         r.lru.restore(s.lru());
+        for (Lru.Position p : s.windowLru().entries()) {
+            Held h = r.startsByBo.get(p.bo());
+            if (h != null) h.windowNode = new Lru.Node(p.bo()); // (one that holds nothing is refused by the restore)
+        }
         r.windowLru.restore(s.windowLru());
         r.walks.walk = s.walk();
         r.walks.deferred.addAll(s.deferred());
@@ -96,6 +177,7 @@ public final class RegionState {
 
     /** The part of {@code f} not yet heard signalled here. */
     FenceSet unsignaled(FenceSet f) {
+        if (f.isEmpty() || signaled.isEmpty()) return f; // the usual case: nothing to look up
         FenceSet left = f;
         for (Map.Entry<String, Long> e : f.upTo().entrySet()) {
             Long heard = signaled.get(e.getKey());
@@ -110,25 +192,46 @@ public final class RegionState {
         return n;
     }
 
-    /** Allocations by start page (read-only). */
+    /** Allocations by start page, in address order (read-only). */
     public Map<Long, RegionManager.Allocation> allocations() {
-        return Collections.unmodifiableMap(allocations);
+        return Collections.unmodifiableMap(index());
     }
 
     public RegionManager.Allocation allocationAt(long startPage) {
-        return allocations.get(startPage);
+        return index().at(startPage);
     }
 
     /** The allocation that starts before {@code startPage}, nearest to it (for overlap checks), or null. */
     public RegionManager.Allocation allocationBefore(long startPage) {
-        Map.Entry<Long, RegionManager.Allocation> e = allocations.lowerEntry(startPage);
-        return e == null ? null : e.getValue();
+        return index().before(startPage);
     }
 
     /** The allocation that starts after {@code startPage}, nearest to it, or null. */
     public RegionManager.Allocation allocationAfter(long startPage) {
-        Map.Entry<Long, RegionManager.Allocation> e = allocations.higherEntry(startPage);
-        return e == null ? null : e.getValue();
+        return index().after(startPage);
+    }
+
+    /** The allocations by start page, kept from now on (see {@link AllocationIndex}). */
+    private AllocationIndex index() {
+        if (!allocations.live()) allocations.build(startsByBo.values());
+        return allocations;
+    }
+
+    /** Every allocation in address order, without starting to keep the index (a snapshot's). */
+    private List<RegionManager.Allocation> inAddressOrder() {
+        if (allocations.live()) return List.copyOf(allocations.values());
+        List<RegionManager.Allocation> all = new ArrayList<>();
+        for (Held h : startsByBo.values()) Collections.addAll(all, h.allocations);
+        all.sort(java.util.Comparator.comparingLong(RegionManager.Allocation::startPage));
+        return all;
+    }
+
+    /** The allocations by start page for a digest (which sorts them itself), without starting to keep the index. */
+    Map<Long, RegionManager.Allocation> allocationsByStart() {
+        if (allocations.live()) return allocations;
+        Map<Long, RegionManager.Allocation> m = new HashMap<>();
+        for (Held h : startsByBo.values()) for (RegionManager.Allocation al : h.allocations) m.put(al.startPage(), al);
+        return m;
     }
 
     public boolean onLru(String bo) {
@@ -155,11 +258,18 @@ public final class RegionState {
 
     /** The BO's allocations here: one, or two while it moves within the region. */
     public List<RegionManager.Allocation> allocationsOf(String bo) {
-        List<Long> starts = startsByBo.get(bo);
-        if (starts == null) return List.of();
-        if (starts.size() == 1) return List.of(allocations.get(starts.get(0)));
-        List<RegionManager.Allocation> out = new ArrayList<>(starts.size());
-        for (long s : starts) out.add(allocations.get(s));
+        Held h = startsByBo.get(bo);
+        return h == null ? List.of() : List.of(h.allocations);
+    }
+
+    /** Each BO's allocation start pages, in the order it got them (for snapshots and digests). */
+    Map<String, List<Long>> startPagesByBo() {
+        Map<String, List<Long>> out = new HashMap<>();
+        startsByBo.forEach((bo, h) -> {
+            List<Long> starts = new ArrayList<>(h.allocations.length);
+            for (RegionManager.Allocation al : h.allocations) starts.add(al.startPage());
+            out.put(bo, starts);
+        });
         return out;
     }
 
@@ -175,29 +285,36 @@ public final class RegionState {
 
     /** Whether any of {@code bo}'s allocations here has pages in {@code [fpfn, lpfn)}. */
     boolean intersects(String bo, long fpfn, long lpfn) {
-        List<Long> starts = startsByBo.get(bo);
-        if (starts == null) return false;
-        for (long s : starts) {
-            RegionManager.Allocation al = allocations.get(s);
-            if (al.startPage() < lpfn && al.endPage() > fpfn) return true;
-        }
-        return false;
+        Held h = startsByBo.get(bo);
+        return h != null && h.intersects(fpfn, lpfn);
     }
 
-    void lruPut(String bo, int priority) {
-        lru.put(bo, priority);
+    /** Puts {@code h} at the tail of its priority's list (and of the window's, while it has pages there). */
+    void lruPut(Held h, int priority) {
+        lru.put(h.lruNode, priority);
         if (config.visiblePages() == 0) return; // no window: its list stays empty
-        if (intersects(bo, 0, config.visiblePages())) windowLru.put(bo, priority);
-        else windowLru.remove(bo);
+        if (h.intersects(0, config.visiblePages())) {
+            if (h.windowNode == null) h.windowNode = new Lru.Node(h.bo());
+            windowLru.put(h.windowNode, priority);
+        } else {
+            windowLru.remove(h.windowNode);
+        }
     }
 
-    void lruRemove(String bo) {
-        lru.remove(bo);
-        if (config.visiblePages() > 0) windowLru.remove(bo);
+    void lruRemove(Held h) {
+        lru.remove(h.lruNode);
+        windowLru.remove(h.windowNode);
     }
 
-    /** After an allocation of {@code bo} is freed: it may have left the window (it keeps its LRU place). */
-    void windowLeft(String bo) {
-        if (config.visiblePages() > 0 && windowLru.contains(bo) && !intersects(bo, 0, config.visiblePages())) windowLru.remove(bo);
+    /** After an allocation of {@code h} is freed: it may have left the window (it keeps its LRU place). */
+    void windowLeft(Held h) {
+        if (h.windowNode != null && h.windowNode.listed() && !h.intersects(0, config.visiblePages())) windowLru.remove(h.windowNode);
+    }
+
+    /** What {@code bo} holds here; it must hold something (an event about a BO the region does not know is a bug). */
+    Held heldBy(String bo) {
+        Held h = startsByBo.get(bo);
+        if (h == null) throw new IllegalStateException("region " + config.name() + ": " + bo + " holds nothing here");
+        return h;
     }
 }
