@@ -28,9 +28,10 @@ public interface JournalSetup {
 
     /**
      * What a crash left to resume on {@code ttm.dataDir()}, found by folding its whole journal (the caller holds the
-     * directory's lease and has not started anything on it yet); {@link Resumption#NONE} for a fresh directory.
+     * directory's lease and has not started anything on it yet; {@code configured} is what {@link #configure} gave);
+     * {@link Resumption#NONE} for a fresh directory.
      */
-    default Resumption resumption(TtmConfig ttm) {
+    default Resumption resumption(Config configured, TtmConfig ttm) {
         return Resumption.NONE;
     }
 

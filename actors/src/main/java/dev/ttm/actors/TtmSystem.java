@@ -9,6 +9,8 @@ import dev.ttm.actors.runtime.RecoveryReport;
 import dev.ttm.actors.runtime.RunLog;
 import dev.ttm.actors.runtime.Settings;
 import dev.ttm.actors.runtime.Wiring;
+import dev.ttm.protocol.journal.InFlight;
+import dev.ttm.protocol.journal.Resumption;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.journal.DeviceSpec;
@@ -30,6 +32,10 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,8 +78,12 @@ public final class TtmSystem implements AutoCloseable {
     private final ActorRef<Monitor.Command> monitor;
     private final InvariantChecker checker;
     private final Address.Client client;
-    /** Completes once every entity has recovered from the journal; operations wait for it. */
+    /** Completes once every entity has recovered from the journal (the guardian, then the monitor, say so). */
+    private final CompletableFuture<RecoveryReport> entitiesRecovered = new CompletableFuture<>();
+    /** Completes once that is done and what the crash left unfinished is resumed ({@link #resume}); operations wait for it. */
     private final CompletableFuture<RecoveryReport> recovered = new CompletableFuture<>();
+    /** What the journal says the last run left unfinished (found before the system started). */
+    private final Resumption plan;
     /** The data directory, held while the system runs (leveldb only). */
     private final JournalSetup.Lease lease;
     private final Tickets tickets = new Tickets();
@@ -99,7 +109,10 @@ public final class TtmSystem implements AutoCloseable {
         TtmConfig ttm = TtmConfig.from(app.settings().config());
         JournalSetup.Lease lease = ttm.settings().journal() == Settings.Journal.LEVELDB ? setup().acquire(ttm.dataDir()) : null;
         try {
-            return new TtmSystem(app, false, ttm, ttm.check() ? new InvariantChecker() : null, false, lease);
+            // The journal is folded before this system's entities open it (the application's journal plugin must not
+            // have opened the LevelDB database yet: start the model before anything else persists on it).
+            Resumption plan = lease == null ? Resumption.NONE : setup().resumption(app.settings().config(), ttm);
+            return new TtmSystem(app, false, ttm, ttm.check() ? new InvariantChecker() : null, false, lease, plan);
         } catch (RuntimeException e) {
             if (lease != null) lease.close();
             throw e;
@@ -114,11 +127,13 @@ public final class TtmSystem implements AutoCloseable {
     private static TtmSystem startOwn(Config config, TtmConfig ttm, InvariantChecker checker, boolean retainReplies) {
         JournalSetup.Lease lease = null;
         Config conf = config;
+        Resumption plan = Resumption.NONE;
         if (ttm.settings().journal() == Settings.Journal.LEVELDB) {
             JournalSetup setup = setup();
             lease = setup.acquire(ttm.dataDir());
             try {
                 conf = setup.configure(config, ttm);
+                plan = setup.resumption(conf, ttm);
             } catch (RuntimeException e) {
                 lease.close();
                 throw e;
@@ -128,7 +143,7 @@ public final class TtmSystem implements AutoCloseable {
         TtmSystem t;
         try {
             sys = ActorSystem.create(Behaviors.empty(), "ttm", conf);
-            t = new TtmSystem(sys, true, ttm, checker, retainReplies, lease);
+            t = new TtmSystem(sys, true, ttm, checker, retainReplies, lease, plan);
         } catch (RuntimeException e) {
             if (sys != null) {
                 sys.terminate();
@@ -169,23 +184,127 @@ public final class TtmSystem implements AutoCloseable {
     }
 
     private TtmSystem(ActorSystem<?> system, boolean ownSystem, TtmConfig config, InvariantChecker checker, boolean retainReplies,
-                      JournalSetup.Lease lease) {
+                      JournalSetup.Lease lease, Resumption plan) {
         this.system = system;
+        this.plan = plan;
         this.ownSystem = ownSystem;
         this.config = config;
         this.checker = checker;
         this.lease = lease;
         this.client = new Address.Client("api");
         this.wiring = new Wiring(UUID.randomUUID().toString(), 0, new ClientSink(system.executionContext(), retainReplies));
+        wiring.continueAfter(plan.lastStamp()); // before anything takes a stamp
         String suffix = ownSystem ? "" : "-" + UUID.randomUUID();
         if (config.check()) {
-            this.monitor = system.systemActorOf(Monitor.create(config.device(), checker, 0), "ttm-monitor" + suffix, Props.empty());
+            this.monitor = system.systemActorOf(Monitor.create(config.device(), checker, 0, plan), "ttm-monitor" + suffix, Props.empty());
             wiring.monitor(monitor);
         } else {
             this.monitor = null;
         }
-        this.guardian = system.systemActorOf(Guardian.create(config.device(), wiring, config.settings(), recovered, system.executionContext()),
+        this.guardian = system.systemActorOf(Guardian.create(config.device(), wiring, config.settings(), entitiesRecovered, system.executionContext()),
                 "ttm" + suffix, Props.empty());
+        // Resuming waits for quiescence between its steps: on a thread of its own, never an actor's.
+        entitiesRecovered.whenCompleteAsync((report, failure) -> {
+            if (failure != null) {
+                recovered.completeExceptionally(failure);
+                return;
+            }
+            try {
+                if (report.mismatches().isEmpty()) resume();
+                recovered.complete(report);
+            } catch (RuntimeException e) {
+                recovered.completeExceptionally(e);
+            }
+        }, TtmSystem::onResumeThread);
+    }
+
+    private static void onResumeThread(Runnable r) {
+        Thread t = new Thread(r, "ttm-resume");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    // ---- resuming what a crash left unfinished (docs/crash-consistency.md) ------------------------------------------
+    /** Bound on the rounds of {@link BufferObject.Reclaim}: each lets one more waiting execbuf go on. */
+    static final int MAX_RECLAIM_ROUNDS = 64;
+
+    /**
+     * After every entity has recovered: the requests the last run took and never answered are pending again, its
+     * unfinished execbufs start again (each recovers from its journal), the messages the crash left in flight are
+     * sent again, and once the model is quiescent every BO lets go of what the dead run's clients held, in rounds
+     * until a round finds nothing (a released reservation may let an execbuf go on, which may fence again).
+     */
+    private void resume() {
+        Duration limit = config.settings().recoveryTimeout();
+        boolean stoppedCleanly = lease != null && Files.exists(stopMarker());
+        for (Address.Exec x : plan.execbufs()) join(spawnNow(x), limit, "starting " + x + " again");
+        int lost = 0;
+        for (InFlight f : plan.inFlight()) if (!wiring.redeliver(f.to(), f.message())) lost++;
+        if (lost > 0) system.log().warn("ttm: {} message(s) left in flight by the crash have no receiver any more; dropped", lost);
+        quiesce(limit, "delivering what the crash left in flight");
+        // A crash killed the clients with the process; a close left them alive (an application may start the model
+        // again and go on with its reservations).
+        if (!stoppedCleanly) reclaim(limit);
+        if (lease != null) deleteStopMarker();
+        if (!plan.isEmpty())
+            system.log().info("ttm: resumed {} message(s) in flight, {} execbuf(s), {} request(s) pending", plan.inFlight().size(),
+                    plan.execbufs().size(), plan.pendingRequests().size());
+    }
+
+    /** Written by {@link #close} once the actor system is down: the run stopped, its clients did not die with it. */
+    private Path stopMarker() {
+        return config.dataDir().resolve(STOP_MARKER);
+    }
+
+    static final String STOP_MARKER = "ttm.stopped";
+
+    private void deleteStopMarker() {
+        try {
+            Files.deleteIfExists(stopMarker());
+        } catch (IOException e) {
+            throw new UncheckedIOException("ttm: cannot delete " + stopMarker() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeStopMarker() {
+        try {
+            Files.writeString(stopMarker(), "run " + wiring.runId + " stopped after stamp " + wiring.lastStamp() + "\n");
+        } catch (IOException e) {
+            system.log().warn("ttm: cannot write {} ({}): the next start will take this run for a crashed one", stopMarker(), e.getMessage());
+        }
+    }
+
+    private void reclaim(Duration limit) {
+        List<Address.Bo> bos = wiring.directory.bos();
+        for (int round = 1; !bos.isEmpty(); round++) {
+            List<CompletableFuture<Reply>> replies = new ArrayList<>(bos.size());
+            for (Address.Bo b : bos) replies.add(request(b, id -> new BufferObject.Reclaim(id, client)).toCompletableFuture());
+            Reply busy = null;
+            for (CompletableFuture<Reply> f : replies) {
+                Reply r = join(f, limit, "reclaiming what the dead run's clients held");
+                if (r.outcome() != Outcome.OK || !r.reason().equals(BufferObject.Reclaim.NOTHING)) busy = r;
+            }
+            quiesce(limit, "reclaiming what the dead run's clients held");
+            if (busy == null) return;
+            if (round == MAX_RECLAIM_ROUNDS)
+                throw new IllegalStateException("ttm: after " + round + " rounds, BOs still hold what the dead run's clients left: " + busy.reason());
+        }
+    }
+
+    private void quiesce(Duration limit, String what) {
+        if (!awaitQuiescence(limit))
+            throw new IllegalStateException("ttm: not quiescent after " + limit + " " + what + " (" + wiring.inFlight() + " messages in flight)");
+    }
+
+    private static <T> T join(CompletionStage<T> stage, Duration limit, String what) {
+        try {
+            return stage.toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("ttm: interrupted " + what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("ttm: failed " + what + ": " + e, e);
+        }
     }
 
     /** Blocks the starting thread until every entity has recovered; on failure or timeout the system is closed. */
@@ -397,6 +516,7 @@ public final class TtmSystem implements AutoCloseable {
                 guardian.tell(new Guardian.Stop());
                 if (monitor != null) monitor.tell(new Monitor.Stop());
             }
+            if (lease != null && ready()) writeStopMarker();
         } finally {
             if (lease != null) lease.close();
         }
@@ -470,6 +590,10 @@ public final class TtmSystem implements AutoCloseable {
     public CompletionStage<Boolean> spawn(Address a) {
         if (closed()) return closedStage();
         if (!ready()) return recovered.thenCompose(r -> spawn(a));
+        return spawnNow(a);
+    }
+
+    private CompletionStage<Boolean> spawnNow(Address a) {
         if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
         return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());
     }

@@ -15,8 +15,8 @@ public final class LevelDbJournalSetup implements JournalSetup {
     }
 
     @Override
-    public Resumption resumption(TtmConfig ttm) {
-        return Resumptions.plan(ttm.dataDir(), ttm.device());
+    public Resumption resumption(Config configured, TtmConfig ttm) {
+        return Resumptions.plan(ttm.dataDir(), ttm.device(), configured.getBoolean(Journals.JOURNAL + ".native"));
     }
 
     @Override

@@ -18,12 +18,15 @@ import java.nio.file.Path;
 public final class Resumptions {
     private Resumptions() {}
 
-    /** What to resume on {@code dataDir} (its lock held by the caller) for a system on {@code device}. */
-    public static Resumption plan(Path dataDir, DeviceConfig device) {
+    /**
+     * What to resume on {@code dataDir} (its lock held by the caller) for a system on {@code device}, read with the
+     * native LevelDB or the pure-Java one as the system will write it ({@code useNative}).
+     */
+    public static Resumption plan(Path dataDir, DeviceConfig device, boolean useNative) {
         if (!JournalReader.hasJournal(dataDir)) return Resumption.NONE;
         JournalReader.Contents c;
         try {
-            c = JournalReader.readHeld(dataDir);
+            c = JournalReader.readHeld(dataDir, useNative);
         } catch (JournalProblem e) {
             throw new IllegalStateException("ttm: cannot resume from " + dataDir.toAbsolutePath() + ": " + e.getMessage(), e);
         }

@@ -48,4 +48,11 @@ public final class Directory {
     public int size() {
         return refs.size();
     }
+
+    /** Every buffer object registered now. */
+    public java.util.List<Address.Bo> bos() {
+        java.util.List<Address.Bo> out = new java.util.ArrayList<>();
+        for (Address a : refs.keySet()) if (a instanceof Address.Bo b) out.add(b);
+        return out;
+    }
 }

@@ -255,6 +255,8 @@ public final class Guardian {
 
         private void finish() {
             wiring.recoveryDone(lastStamp, lastExecId);
+            // Stamps go on after the highest one recovered, or one the start found in the journal (an execbuf's).
+            lastStamp = wiring.lastStamp();
             RecoveryReport report = new RecoveryReport(lastStamp, recovered, fromSnapshots, entries, List.of());
             if (lastStamp > 0)
                 ctx.getLog().info("recovered {} entities ({} from snapshots, {} journal entries replayed); stamps go on after {}", recovered, fromSnapshots,

@@ -1,7 +1,9 @@
 package dev.ttm.actors.runtime;
 
 import dev.ttm.protocol.invariants.InvariantChecker;
+import dev.ttm.protocol.journal.InFlight;
 import dev.ttm.protocol.journal.Recorded;
+import dev.ttm.protocol.journal.Resumption;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.Decision;
 import dev.ttm.protocol.model.DeviceConfig;
@@ -49,15 +51,15 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     public record Stop() implements Command {}
 
     /** A stamped step of the run. */
-    public sealed interface Step extends Command permits Submitted, Decided, Taken, Redelivered {
+    public sealed interface Step extends Command permits Submitted, Decided, Taken {
         long stamp();
     }
 
-    /** A stamp taken for something that is no step of the model (a request id): the fold just goes past it. */
+    /**
+     * A stamp taken for something that is no step of the shadow model: a request id, or a message the crash left in
+     * flight sent again (the shadow counted it in flight at {@link RecoveryDone}). The fold just goes past it.
+     */
     public record Taken(long stamp) implements Step {}
-
-    /** A message a crash left in flight, sent again at the start that recovered it (see {@link Wiring#redeliver}). */
-    public record Redelivered(long stamp, Address to, Message message) implements Step {}
 
     public record Submitted(long stamp, Address.Client from, Address to, Message request) implements Step {}
 
@@ -74,7 +76,12 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     public record RecoveryDone(RecoveryReport report, CompletableFuture<RecoveryReport> ready, Executor executor) implements Command {}
 
     public static Behavior<Command> create(DeviceConfig device, InvariantChecker checker, long lastStamp) {
-        return Behaviors.setup(ctx -> new Monitor(ctx, device, checker, lastStamp));
+        return create(device, checker, lastStamp, Resumption.NONE);
+    }
+
+    /** With {@code resumption}: what the last run left unfinished, which the recovered model starts with (see {@link RecoveryDone}). */
+    public static Behavior<Command> create(DeviceConfig device, InvariantChecker checker, long lastStamp, Resumption resumption) {
+        return Behaviors.setup(ctx -> new Monitor(ctx, device, checker, lastStamp, resumption));
     }
 
     private final Simulator shadow;
@@ -87,8 +94,11 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private final List<Sync> waitingSyncs = new ArrayList<>();
     private final List<String> mismatches = new ArrayList<>();
 
-    private Monitor(ActorContext<Command> ctx, DeviceConfig device, InvariantChecker checker, long lastStamp) {
+    private final Resumption resumption;
+
+    private Monitor(ActorContext<Command> ctx, DeviceConfig device, InvariantChecker checker, long lastStamp, Resumption resumption) {
         super(ctx);
+        this.resumption = resumption;
         this.shadow = new Simulator(device);
         this.checker = checker;
         if (checker != null) shadow.addListener(checker);
@@ -100,6 +110,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
         return newReceiveBuilder()
                 .onMessage(Submitted.class, this::onStep)
                 .onMessage(Decided.class, this::onStep)
+                .onMessage(Taken.class, this::onStep)
                 .onMessage(Sync.class, this::onSync)
                 .onMessage(Recovered.class, this::onRecovered)
                 .onMessage(RecoveryDone.class, this::onRecoveryDone)
@@ -125,6 +136,11 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private Behavior<Command> onRecoveryDone(RecoveryDone d) {
         recovering = false;
         next = d.report().lastStamp() + 1;
+        // What the crash left unfinished is part of the recovered model: the messages then in flight (they are sent
+        // again; until they are taken the states they leave half-done are tolerated, as in any run) and the requests
+        // taken and not yet answered.
+        for (InFlight f : resumption.inFlight()) shadow.recordInFlight(f.to(), f.message());
+        for (long id : resumption.pendingRequests()) shadow.recordPending(id);
         if (checker != null) checker.recovered(shadow, shadow.delivered());
         RecoveryReport report = d.report().withMismatches(mismatches);
         d.executor().execute(() -> d.ready().complete(report));
@@ -171,7 +187,6 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private void apply(Step s) {
         if (s instanceof Submitted sub) shadow.recordSubmit(sub.from(), sub.to(), sub.request());
         else if (s instanceof Decided d) shadow.applyRecorded(d.entity(), d.input(), d.events(), d.sends());
-        else if (s instanceof Redelivered r) shadow.recordInFlight(r.to(), r.message());
         next = s.stamp() + 1;
     }
 }

@@ -62,6 +62,11 @@ public final class Wiring {
         return id;
     }
 
+    /** Stamps go on after {@code lastStamp} (the highest one a journal holds). */
+    public void continueAfter(long lastStamp) {
+        stamps.accumulateAndGet(lastStamp, Math::max);
+    }
+
     public long lastStamp() {
         return stamps.get();
     }
@@ -127,7 +132,7 @@ public final class Wiring {
         if (ref == null) return false;
         long stamp = stamp();
         ActorRef<Monitor.Command> mon = monitor;
-        if (mon != null) mon.tell(new Monitor.Redelivered(stamp, to, m));
+        if (mon != null) mon.tell(new Monitor.Taken(stamp)); // the monitor counted it in flight at recovery
         inFlight.incrementAndGet();
         ref.tell(m);
         return true;

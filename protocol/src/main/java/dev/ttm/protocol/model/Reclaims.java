@@ -16,8 +16,10 @@ import java.util.TreeMap;
  *   <li>while an operation is still in progress (waiting for a region, a population, the IO manager), nothing else
  *       is touched: the answer is {@code EBUSY} and the runtime asks again once the model is quiescent;</li>
  *   <li>requests of dead clients queued for the reservation are answered {@code ERESTARTSYS} and leave the queue;</li>
- *   <li>the CPU mappings are zapped (unmap_virtual), which gives back the IO reservation they held;</li>
- *   <li>every kmap of a dead client is unmapped; a dead client's reservation is released.</li>
+ *   <li>the CPU mappings are zapped (unmap_virtual), which gives back the IO reservation they held, and every kmap
+ *       of a dead client is unmapped: under the dead client's reservation, or one the reclaim takes for it; while a
+ *       live owner (an execbuf) holds the reservation, the answer is {@code EBUSY} and the runtime asks again;</li>
+ *   <li>a dead client's reservation is released.</li>
  * </ol>
  *
  * A client is dead when it is an {@link Address.Client} or an owner without a ':'; execbufs and eviction walks
@@ -40,25 +42,48 @@ final class Reclaims {
         }
         if (BufferObject.signalFences(t)) done.add("fences signalled");
         if (s.op != null || s.looseOp != null) {
-            t.reply(c, Outcome.EBUSY, String.join(", ", done) + (done.isEmpty() ? "" : "; ") + "an operation is in progress");
+            t.reply(c, Outcome.EBUSY, prefix(done) + "an operation is in progress");
             return;
         }
         int dropped = dropDeadWaiters(t);
         if (dropped > 0) done.add(dropped + " queued request(s) of gone clients answered ERESTARTSYS");
-        if (s.mapped) {
-            CpuAccess.unmapVirtual(t);
-            done.add("CPU mappings zapped");
+        boolean deadHolder = s.holder != null && s.holder.kind() == BufferObject.HolderKind.EXPLICIT && dead(s.holder.owner());
+        if (s.mapped || hasDeadKmaps(s)) {
+            // Zapping mappings and unmapping kmaps happen under the reservation, as everywhere: the dead holder's,
+            // or one taken for the purpose; a live holder (an execbuf) is waited for.
+            if (s.holder != null && !deadHolder) {
+                t.reply(c, Outcome.EBUSY, prefix(done) + "waiting for " + s.holder + " to release " + s.name);
+                return;
+            }
+            if (s.holder == null) t.emit(new BufferObject.Reserved(new BufferObject.Holder(OWNER, null, BufferObject.HolderKind.OPERATION)));
+            if (s.mapped) {
+                CpuAccess.unmapVirtual(t);
+                done.add("CPU mappings zapped");
+            }
+            for (Map.Entry<String, Integer> k : new TreeMap<>(s.kmaps).entrySet()) {
+                if (!dead(k.getKey())) continue;
+                for (int i = 0; i < k.getValue(); i++) CpuAccess.kunmap(t, k.getKey());
+                done.add(k.getValue() + " kmap(s) of " + k.getKey() + " unmapped");
+            }
+            if (!deadHolder) t.release(false); // the reservation taken for the purpose
         }
-        for (Map.Entry<String, Integer> k : new TreeMap<>(s.kmaps).entrySet()) {
-            if (!dead(k.getKey())) continue;
-            for (int i = 0; i < k.getValue(); i++) CpuAccess.kunmap(t, k.getKey());
-            done.add(k.getValue() + " kmap(s) of " + k.getKey() + " unmapped");
-        }
-        if (s.holder != null && s.holder.kind() == BufferObject.HolderKind.EXPLICIT && dead(s.holder.owner())) {
+        if (deadHolder) {
             done.add("reservation of " + s.holder.owner() + " released");
             t.release();
         }
         t.reply(c, Outcome.OK, done.isEmpty() ? NOTHING : String.join(", ", done));
+    }
+
+    /** The owner of the reservation a reclaim takes for itself. */
+    static final String OWNER = "reclaim";
+
+    private static String prefix(List<String> done) {
+        return done.isEmpty() ? "" : String.join(", ", done) + "; ";
+    }
+
+    private static boolean hasDeadKmaps(BoState s) {
+        for (String owner : s.kmaps.keySet()) if (dead(owner)) return true;
+        return false;
     }
 
     /** Answers and unqueues every queued request of a gone client; how many. */

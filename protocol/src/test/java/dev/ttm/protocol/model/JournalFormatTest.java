@@ -57,6 +57,7 @@ class JournalFormatTest {
                 new BufferObject.Unmap("B", 10, new Address.Client("B")),
                 new BufferObject.Fence("exec:42", 11, EXEC),
                 new BufferObject.Signal(12, CLIENT),
+                new BufferObject.Reclaim(13, CLIENT),
                 new BufferObject.Destroy("A", 13, new Address.Client("A")),
                 new BufferObject.Evict("VRAM", true, "walk:bo9"),
                 new BufferObject.EvictUnlock("walk:bo9"),
