@@ -4,6 +4,9 @@ import dev.ttm.persistence.JournalReader;
 import dev.ttm.protocol.invariants.Invariant;
 import dev.ttm.protocol.journal.BoTimeline;
 import dev.ttm.protocol.journal.Divergence;
+import dev.ttm.protocol.journal.EntryLog;
+import dev.ttm.protocol.journal.MemoryMap;
+import dev.ttm.protocol.journal.WhyChain;
 import dev.ttm.protocol.journal.FoldListener;
 import dev.ttm.protocol.journal.FoldResult;
 import dev.ttm.protocol.journal.InFlight;
@@ -31,12 +34,22 @@ import java.util.TreeSet;
  * text and as a JSON tree. More reports plug in as {@link FoldListener}s on the same pass.
  */
 final class Replay {
-    /** What was asked: {@code bo} (or null), {@code at} (or -1), {@code recheck}. */
-    record Ask(String bo, long at, boolean recheck) {}
+    /**
+     * What was asked: {@code bo} (or null), {@code at} (or -1), {@code recheck}, {@code why} (explain the violations),
+     * {@code picture} (keep what the HTML page draws: every entry and memory over time).
+     */
+    record Ask(String bo, long at, boolean recheck, boolean why, boolean picture) {
+        Ask(String bo, long at, boolean recheck) {
+            this(bo, at, recheck, false, false);
+        }
+    }
 
-    /** The report: everything folded, ready to print. */
+    /**
+     * The report: everything folded, ready to print. {@code whys}: with {@code --why}, the first violation of each
+     * invariant explained (empty: none broke); {@code log} and {@code memory}: kept for {@code --why} and the HTML page.
+     */
     record Report(JournalReader.Contents contents, DeviceConfig device, boolean deviceRecorded, FoldResult result, Leaks leaks,
-                  BoTimeline timeline, ModelPicture at, Ask ask) {
+                  BoTimeline timeline, ModelPicture at, Ask ask, List<WhyChain.Why> whys, EntryLog log, MemoryMap memory) {
         boolean diverged() {
             return ask.recheck() && result.firstDivergence().isPresent();
         }
@@ -49,6 +62,10 @@ final class Replay {
         BoTimeline timeline = ask.bo() == null ? null : new BoTimeline(ask.bo(), device);
         if (timeline != null) fold.listen(timeline);
         for (FoldListener l : more) fold.listen(l);
+        EntryLog log = ask.why() || ask.picture() ? new EntryLog(device) : null;
+        MemoryMap memory = ask.picture() ? new MemoryMap(device) : null;
+        if (log != null) fold.listen(log);
+        if (memory != null) fold.listen(memory);
         ModelPicture at = null;
         long last = 0;
         for (JournalEntry e : c.entries()) {
@@ -58,7 +75,8 @@ final class Replay {
         }
         if (ask.at() >= 0 && at == null) at = ModelPicture.of(fold.model(), last);
         FoldResult r = fold.finish();
-        return new Report(c, device, deviceRecorded, r, Leaks.of(fold.model(), r.inFlight()), timeline, at, ask);
+        List<WhyChain.Why> whys = log == null ? List.of() : WhyChain.explainFirsts(log, r.violations());
+        return new Report(c, device, deviceRecorded, r, Leaks.of(fold.model(), r.inFlight()), timeline, at, ask, whys, log, memory);
     }
 
     // ---- text ----------------------------------------------------------------------------------------------------
@@ -85,12 +103,13 @@ final class Replay {
         leaks(out, rep.leaks());
         if (rep.ask().recheck()) recheck(out, r);
         out.add("digest      " + r.digest());
+        if (rep.ask().why()) why(out, rep);
         if (rep.timeline() != null) timeline(out, rep.timeline());
         if (rep.at() != null) picture(out, rep.at(), rep.ask().at());
         return out;
     }
 
-    private static String device(DeviceConfig d) {
+    static String device(DeviceConfig d) {
         StringBuilder b = new StringBuilder("driver=" + d.driver() + " walk=" + d.walk() + (d.multihop() ? " multihop" : "") + " page=" + d.pageBytes());
         for (RegionConfig r : d.regions().values()) {
             b.append(", ").append(r.name());
@@ -151,6 +170,42 @@ final class Replay {
         out.add("  input     " + StateDigest.canonical(d.input()));
         out.add("  recorded  " + d.recorded());
         out.add("  today     " + d.today());
+    }
+
+    /** {@code --why}: each explained violation, its summary wrapped for a terminal, then its steps in stamp order. */
+    private static void why(List<String> out, Report rep) {
+        out.add("");
+        if (rep.whys().isEmpty()) {
+            out.add("why         no violation: every invariant held after every entry");
+            return;
+        }
+        for (int i = 0; i < rep.whys().size(); i++) {
+            WhyChain.Why w = rep.whys().get(i);
+            StampedViolation v = w.violation();
+            if (i > 0) out.add("");
+            String inv = v.violation().invariant() + " " + Invariant.title(v.violation().invariant());
+            out.add("why         " + inv + " at stamp " + v.stamp() + (i == 0 ? " (the first violation)" : " (the first " + v.violation().invariant() + ")"));
+            for (String l : wrap(w.summary(), 110)) out.add("  " + l);
+            out.add("  the chain that led there (" + w.steps().size() + " step(s), at most " + WhyChain.MAX_STEPS + "):");
+            for (WhyChain.Step s : w.steps())
+                out.add((s.breaking() ? "  > " : "    ") + "stamp " + s.stamp() + "  " + s.entity() + "  " + s.text() + (s.breaking() ? "   <== broke " + v.violation().invariant() : ""));
+            for (String f : w.inFlight()) out.add("    in flight then: " + f);
+        }
+    }
+
+    static List<String> wrap(String text, int width) {
+        List<String> out = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) line.append(' ');
+            line.append(word);
+        }
+        if (line.length() > 0) out.add(line.toString());
+        return out;
     }
 
     private static void timeline(List<String> out, BoTimeline t) {
@@ -253,8 +308,23 @@ final class Replay {
             }
             m.put("timeline", ordered("bo", rep.timeline().name(), "steps", steps));
         }
+        if (rep.ask().why()) m.put("why", whyJson(rep.whys()));
         if (rep.at() != null) m.put("at", ordered("stamp", rep.ask().at(), "afterEntry", rep.at().stamp(), "regions", rep.at().regions(), "bos", rep.at().bos()));
         return m;
+    }
+
+    /** {@code --why} in JSON: one object per explained violation (the first violation first); an empty list: none broke. */
+    static List<Object> whyJson(List<WhyChain.Why> whys) {
+        List<Object> out = new ArrayList<>();
+        for (WhyChain.Why w : whys) {
+            StampedViolation v = w.violation();
+            List<Object> steps = new ArrayList<>();
+            for (WhyChain.Step s : w.steps()) steps.add(ordered("stamp", s.stamp(), "entity", s.entity(), "text", s.text(), "breaking", s.breaking()));
+            out.add(ordered("invariant", v.violation().invariant(), "title", Invariant.title(v.violation().invariant()), "stamp", v.stamp(),
+                    "entity", v.entity() == null ? null : v.entity().toString(), "entities", v.violation().entities(), "detail", v.violation().detail(),
+                    "summary", w.summary(), "steps", steps, "inFlight", w.inFlight()));
+        }
+        return out;
     }
 
     /** A JSON object with its keys in the order given (key, value, key, value, ...). */

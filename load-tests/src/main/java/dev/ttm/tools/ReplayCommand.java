@@ -9,7 +9,10 @@ import dev.ttm.persistence.JournalReader;
 import dev.ttm.protocol.journal.JournalFold;
 import dev.ttm.protocol.journal.RunStarted;
 import dev.ttm.protocol.model.DeviceConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,6 +57,14 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--recheck", description = "Run today's decide on every journaled input and report the first entry where it decides otherwise.")
     boolean recheck;
 
+    @Option(names = "--why", description = "Explain the first violation (and the first of each other invariant broken): the invariant, the entry that broke it and"
+            + " the chain of earlier entries on the entities involved, in TTM's words.")
+    boolean why;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write FILE: one self-contained HTML page with the memory map over time per region,"
+            + " the entries and the first violation highlighted.")
+    Path html;
+
     @Option(names = "--json", description = "Print everything as one JSON object (for tools).")
     boolean json;
 
@@ -82,11 +93,18 @@ public final class ReplayCommand implements Callable<Integer> {
         if (bo != null && !contents.entriesByPid().containsKey("bo:" + bo)) return usage(err, "no BO named '" + bo + "' in " + dir);
         Replay.Report report;
         try {
-            report = Replay.fold(contents, device, recorded, new Replay.Ask(bo, at == null ? -1 : at, recheck), List.of());
+            report = Replay.fold(contents, device, recorded, new Replay.Ask(bo, at == null ? -1 : at, recheck, why, html != null), List.of());
         } catch (JournalFold.Unfoldable u) {
             err.println("ttm replay: " + dir + ": the model cannot fold it: " + TtmCommand.oneLine(u.getMessage()));
             err.flush();
             return EXIT_BAD_JOURNAL;
+        }
+        if (html != null) {
+            try {
+                Files.writeString(html, ReplayHtml.render(report), StandardCharsets.UTF_8);
+            } catch (IOException x) {
+                return usage(err, "cannot write " + html + ": " + x);
+            }
         }
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(Replay.json(report)));
