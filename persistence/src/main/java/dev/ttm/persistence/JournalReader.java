@@ -42,6 +42,7 @@ import java.util.concurrent.TimeoutException;
  * them. Every query has an idle timeout: a journal that stops answering is reported, never waited for.
  */
 public final class JournalReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JournalReader.class);
     /** A query that delivers nothing for this long has failed. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     static final String STOCK_JOURNAL = "org.apache.pekko.persistence.journal.leveldb.LeveldbJournal";
@@ -116,16 +117,44 @@ public final class JournalReader {
         try {
             db = factory.open(journal.toFile(), options);
         } catch (IOException | RuntimeException e) {
-            // Opening replays the write-ahead logs (*.log) into the database: damage found now is in one of them.
-            throw damaged(journal + ": LevelDB cannot open it: " + namingFile(journal, e, "log"), e);
+            // Opening replays the write-ahead logs (*.log) into the database: damage found now is in one of them. A
+            // log whose only bad record is its last, torn by a crash during the write, is no damage: LevelDB drops
+            // that record (never acknowledged) when it opens without paranoid checks, as Pekko's journal does.
+            if (!onlyTornTails(journal)) throw damaged(journal + ": LevelDB cannot open it: " + namingFile(journal, e, "log"), e);
+            try {
+                db = factory.open(journal.toFile(), new Options().createIfMissing(false));
+            } catch (IOException | RuntimeException again) {
+                throw damaged(journal + ": LevelDB cannot open it: " + namingFile(journal, again, "log"), again);
+            }
         }
-        try (db; DBIterator it = db.iterator(new ReadOptions().verifyChecksums(true))) {
+        DB opened = db;
+        try (opened; DBIterator it = opened.iterator(new ReadOptions().verifyChecksums(true))) {
             for (it.seekToFirst(); it.hasNext(); it.next()) {
                 // reading is the check
             }
         } catch (IOException | RuntimeException e) {
             throw damaged(journal + ": LevelDB cannot read it: " + namingFile(journal, e, "ldb|sst"), e);
         }
+    }
+
+    /** Whether every bad write-ahead log of {@code journal} is bad only at its end, as a crash during a write leaves it. */
+    private static boolean onlyTornTails(Path journal) {
+        File[] logs = journal.toFile().listFiles((d, n) -> n.matches("\\d+\\.log"));
+        boolean torn = false;
+        for (File f : logs == null ? new File[0] : logs) {
+            WriteAheadLog.Verdict v;
+            try {
+                v = WriteAheadLog.scan(f.toPath());
+            } catch (IOException e) {
+                return false;
+            }
+            if (v.kind() == WriteAheadLog.Kind.DAMAGED) return false;
+            if (v.kind() == WriteAheadLog.Kind.TORN_TAIL) {
+                torn = true;
+                LOG.warn("{}: the last record (at byte {}) was torn by a crash during its write; LevelDB drops it (it was never acknowledged)", f, v.offset());
+            }
+        }
+        return torn;
     }
 
     /**
