@@ -51,11 +51,12 @@ import java.util.concurrent.TimeUnit;
  *       (its teardown fails the run on any violation). Every iteration starts a fresh system.</li>
  * </ul>
  *
- * <p>Each runs twice, {@code dispatcher = default} (Pekko's default dispatcher as it comes, which is what
- * {@link dev.ttm.actors.TtmSystem} runs on: a fork-join pool of max(8, cores) threads) and {@code cores} (the same
- * pool sized to the cores); {@code -p dispatcher=default} runs only the first. With more threads than cores and the
- * runtime's short message chains, threads keep running dry, parking and being woken up (futex calls); bare
- * ping-pong keeps every thread busy, so it suffers much less from that.
+ * <p>Each runs twice: {@code dispatcher = cores} (the runtime's default, {@code ttm.actors.entity-dispatcher}: a
+ * fork-join pool with one thread per core, which the load's client actors share; bare tell on Pekko's default
+ * dispatcher sized the same) and {@code default} (Pekko's default dispatcher as it comes, a fork-join pool of
+ * max(8, cores) threads, for everything); {@code -p dispatcher=cores} runs only the first. With more threads than
+ * cores and the runtime's short message chains, threads keep running dry, parking and being woken up (futex
+ * calls); bare ping-pong keeps every thread busy, so it suffers much less from that.
  *
  * <p>Every benchmark also reports the auxiliary counters {@code :messages} (per second: bare tells, or entity
  * messages = stamps taken - 2 x requests, see {@link RuntimeLoad}), {@code :operations} (per second: client
@@ -92,7 +93,7 @@ public class ActorRuntimeBenchmark {
         @Param("1")
         public int pingWindow;
         /** Pekko's default dispatcher as it comes ({@code default}) or sized to the cores ({@code cores}). */
-        @Param({"default", "cores"})
+        @Param({"cores", "default"})
         public String dispatcher;
         BareTell bare;
 
@@ -116,7 +117,7 @@ public class ActorRuntimeBenchmark {
         @Param("" + WINDOW)
         public int opsWindow;
         /** As for {@link Bare#dispatcher}. */
-        @Param({"default", "cores"})
+        @Param({"cores", "default"})
         public String dispatcher;
         RuntimeLoad load;
 

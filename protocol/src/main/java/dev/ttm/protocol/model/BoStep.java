@@ -195,10 +195,18 @@ final class BoStep extends Outbox<BoEvent> implements BufferObject.Handler, Buff
         Running r = s.op;
         emit(new BufferObject.OpChanged(null));
         if (r.cmd() instanceof BufferObject.Evict e) {
+            // The release first: its LRU update reaches the BO's new region before anything the evicting region does
+            // once it hears the victim is done (an allocation there, say). Two senders' messages to one receiver
+            // have no order of their own on actors; this way they have one on every runtime.
+            endOperation(r);
             send(new Address.Region(e.region()), new RegionManager.VictimDone(s.name, outcome == Outcome.OK, false, false, reason, ghostForWalk));
-        } else {
-            reply((Command) r.cmd(), outcome, reason);
+            return;
         }
+        reply((Command) r.cmd(), outcome, reason);
+        endOperation(r);
+    }
+
+    private void endOperation(Running r) {
         // TTM's fault path unlocks without the LRU bump (ttm_bo_vm_fault_reserved is followed by a plain unlock).
         if (r.releaseAtEnd()) release(!(r.cmd() instanceof BufferObject.Fault));
         else drainPending = true;
