@@ -26,8 +26,13 @@ public final class JournalDigest {
     }
 
     public void add(int run, JournalEntry e) {
+        add(run, e, StateDigest.canonical(e.recorded().events()));
+    }
+
+    /** The same, with the canonical text of the entry's events already made ({@code events}: {@code StateDigest.canonical(e.recorded().events())}). */
+    public void add(int run, JournalEntry e, String events) {
         Recorded r = e.recorded();
-        String line = run + " " + r.stamp() + " " + e.entity() + " " + StateDigest.canonical(r.input()) + " " + StateDigest.canonical(r.events()) + "\n";
+        String line = run + " " + r.stamp() + " " + e.entity() + " " + StateDigest.canonical(r.input()) + " " + events + "\n";
         sha.update(line.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -102,20 +102,20 @@ public final class JournalFold {
             throw new IllegalArgumentException("entries out of stamp order: " + r.stamp() + " (" + e.entity() + ") after " + lastStamp);
         int run = runs.computeIfAbsent(r.runId(), k -> runs.size() + 1);
         current = e;
-        digest.add(run, e);
+        String recorded = StateDigest.canonical(r.events());
+        digest.add(run, e, recorded);
         Cause cause = admit(e.entity(), r.input());
         Decision<?> today;
         Divergence divergence;
         try {
             today = decide(e.entity(), r.input());
-            String recorded = StateDigest.canonical(r.events());
             String now = StateDigest.canonical(today.events());
             divergence = recorded.equals(now) ? null : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, now);
         } catch (Unfoldable u) {
             throw u;
         } catch (RuntimeException | StackOverflowError x) {
             today = null;
-            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), StateDigest.canonical(r.events()), "decide failed: " + x);
+            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, "decide failed: " + x);
         }
         if (divergence != null) {
             divergences++;

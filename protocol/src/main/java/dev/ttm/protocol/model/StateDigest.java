@@ -25,10 +25,25 @@ import java.util.SortedSet;
 public final class StateDigest {
     private StateDigest() {}
 
-    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+    /** A record type's name ({@link ModelTypes#nameOf}, which is slow: it asks the JVM for the enclosing class) and components. */
+    private record Shape(String name, RecordComponent[] components, String[] prefixes, java.lang.invoke.MethodHandle[] accessors) {}
+
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
         @Override
-        protected RecordComponent[] computeValue(Class<?> type) {
-            return type.getRecordComponents();
+        protected Shape computeValue(Class<?> type) {
+            RecordComponent[] cs = type.getRecordComponents();
+            String[] prefixes = new String[cs.length];
+            java.lang.invoke.MethodHandle[] accessors = new java.lang.invoke.MethodHandle[cs.length];
+            for (int i = 0; i < cs.length; i++) {
+                prefixes[i] = (i > 0 ? "," : "") + cs[i].getName() + "=";
+                try {
+                    accessors[i] = java.lang.invoke.MethodHandles.publicLookup().unreflect(cs[i].getAccessor())
+                            .asType(java.lang.invoke.MethodType.methodType(Object.class, Object.class));
+                } catch (IllegalAccessException e) {
+                    accessors[i] = null; // read through reflection, as before
+                }
+            }
+            return new Shape(ModelTypes.nameOf(type), cs, prefixes, accessors);
         }
     };
 
@@ -231,16 +246,23 @@ public final class StateDigest {
     }
 
     private static void record(StringBuilder b, Record r) {
-        b.append(ModelTypes.nameOf(r.getClass())).append('{');
-        RecordComponent[] cs = COMPONENTS.get(r.getClass());
+        Shape shape = SHAPES.get(r.getClass());
+        b.append(shape.name()).append('{');
+        RecordComponent[] cs = shape.components();
         for (int i = 0; i < cs.length; i++) {
-            if (i > 0) b.append(',');
-            b.append(cs[i].getName()).append('=');
+            b.append(shape.prefixes()[i]);
+            Object v;
             try {
-                value(b, cs[i].getAccessor().invoke(r));
+                java.lang.invoke.MethodHandle h = shape.accessors()[i];
+                v = h != null ? (Object) h.invokeExact((Object) r) : cs[i].getAccessor().invoke(r);
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalStateException("cannot read " + cs[i], e);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot read " + cs[i], e);
             }
+            value(b, v);
         }
         b.append('}');
     }
@@ -265,6 +287,18 @@ public final class StateDigest {
     }
 
     private static void collection(StringBuilder b, Collection<?> c) {
+        if (!(c instanceof Set<?>) || c instanceof LinkedHashSet<?> || c instanceof SortedSet<?>) {
+            // In its own order: written straight out, the same text as below without the strings in between.
+            b.append('[');
+            boolean first = true;
+            for (Object o : c) {
+                if (!first) b.append(',');
+                first = false;
+                value(b, o);
+            }
+            b.append(']');
+            return;
+        }
         List<String> items = new ArrayList<>(c.size());
         for (Object o : c) items.add(value(o));
         // An unordered set (none is used today) is rendered sorted, so that its digest does not depend on hashing.

@@ -1,0 +1,19 @@
+package dev.ttm.bench;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs the replay benchmark's code path on a small journal: the recorded workload folds without violation or divergence. */
+class ReplayBenchmarkTest {
+    @Test
+    void recordedWorkloadFoldsCleanly() {
+        ReplayBenchmark.Generated g = ReplayBenchmark.generate(20_000);
+        assertTrue(g.events() >= 20_000, "events: " + g.events());
+        ReplayBenchmark.Pass p = ReplayBenchmark.fold(g);
+        assertEquals(g.entries().size(), p.result().entries());
+        assertEquals(g.events(), p.result().events());
+        assertTrue(p.result().violations().isEmpty());
+    }
+}
