@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         versionProvider = TtmCommand.VersionProvider.class,
         description = "A concurrent model of the Linux TTM GPU memory manager.",
-        subcommands = {RunCommand.class, ReplayCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, LoadCommand.class})
 public final class TtmCommand {
 
     /** Exit status of an unexpected failure inside ttm itself (a bug, not bad input). */

@@ -112,6 +112,22 @@ public final class Wiring {
         return inFlight.get();
     }
 
+    /**
+     * Sees every decision's events on the deciding entity's thread, after they are applied (journaled, when there is a
+     * journal) and before its messages go out: for tools that count what the model does (the load harness's
+     * evictions, bytes moved, region usage) without the monitor's fold. It must be quick, thread-safe and never block.
+     */
+    public interface DecisionTap {
+        void decided(Address entity, List<? extends Event> events);
+    }
+
+    private volatile DecisionTap tap;
+
+    /** Installs {@code t} (null: none); one at a time. */
+    public void tap(DecisionTap t) {
+        tap = t;
+    }
+
     /** A client's request enters the model (it is in flight until the receiving entity has decided on it). */
     public void submit(Address.Client from, Address to, Message request) {
         ActorRef<Message> ref = directory.lookup(to);
@@ -143,6 +159,8 @@ public final class Wiring {
      * then does its input stop counting as in flight, so the count never touches zero while work remains.
      */
     public <E extends Event> void decided(long stamp, Address self, Message input, List<E> events, List<Decision.Send> sends) {
+        DecisionTap t = tap;
+        if (t != null && !events.isEmpty()) t.decided(self, events);
         // The monitor first: a client that reads the views after this decision's reply then finds it folded.
         ActorRef<Monitor.Command> m = monitor;
         if (m != null) m.tell(new Monitor.Decided(stamp, self, input, events, sends));

@@ -1,0 +1,177 @@
+package dev.ttm.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ttm.protocol.invariants.Violation;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a load run leaves behind: the summary on stdout ({@link #text}), {@code summary.json}, one {@code KIND.hgrm}
+ * percentile file per operation kind that ran (HdrHistogram's percentile distribution, in microseconds), and
+ * {@code report.html} ({@link LoadHtml}).
+ */
+public final class Reports {
+    public static final String SUMMARY = "summary.json";
+    public static final String HTML = "report.html";
+
+    private Reports() {}
+
+    /** Writes every report of {@code r} into {@code dir} (created if missing); returns the files written. */
+    public static List<Path> write(LoadResult r, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> written = new ArrayList<>();
+        Path summary = dir.resolve(SUMMARY);
+        Files.writeString(summary, json(r), StandardCharsets.UTF_8);
+        written.add(summary);
+        for (LoadResult.KindStats k : r.kinds().values()) {
+            if (k.count() == 0) continue;
+            Path h = dir.resolve(k.kind().key() + ".hgrm");
+            Files.writeString(h, hgrm(k), StandardCharsets.UTF_8);
+            written.add(h);
+        }
+        Path html = dir.resolve(HTML);
+        Files.writeString(html, LoadHtml.render(r), StandardCharsets.UTF_8);
+        written.add(html);
+        return written;
+    }
+
+    /** HdrHistogram's percentile distribution, values in microseconds. */
+    static String hgrm(LoadResult.KindStats k) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (PrintStream p = new PrintStream(b, true, StandardCharsets.UTF_8)) {
+            k.latencyNs().outputPercentileDistribution(p, 5, 1000.0);
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** summary.json: the run's settings, totals and per-kind latencies (ns). */
+    public static String json(LoadResult r) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(jsonTree(r)) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Map<String, Object> jsonTree(LoadResult r) {
+        LoadSettings s = r.settings();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seed", r.seed());
+        if (r.label() != null) m.put("label", r.label());
+        m.put("driver", s.driver());
+        m.put("walk", s.walk());
+        m.put("journal", s.journal());
+        m.put("check", s.ttm().check());
+        m.put("model", s.openModel() ? "open" : "closed");
+        if (s.openModel()) m.put("rate", s.rate());
+        m.put("clients", s.clients());
+        m.put("outstanding", s.outstanding());
+        m.put("bos", s.bos());
+        m.put("mix", s.mix().toString());
+        m.put("sizes", s.sizes().toString());
+        m.put("warmup_s", s.warmup().toMillis() / 1000.0);
+        m.put("duration_s", r.durationS());
+        m.put("ops", r.ops());
+        m.put("ops_per_s", r.opsPerS());
+        m.put("violations", r.violations().size());
+        m.put("unanswered", r.unanswered());
+        LoadResult.Counters c = r.counters();
+        m.put("evictions", c.evictions());
+        m.put("evictions_per_s", r.evictionsPerS());
+        m.put("moves", c.moves());
+        m.put("bytes_moved", c.bytesMoved());
+        m.put("edeadlk_backoffs", c.edeadlkBackoffs());
+        m.put("enomem", c.enomem());
+        m.put("io_reserves", c.ioReserves());
+        m.put("io_frees", c.ioFrees());
+        m.put("ghosts", c.ghosts());
+        m.put("fences_signaled", c.fencesSignaled());
+        Map<String, Object> fault = new LinkedHashMap<>();
+        fault.put("MAPPED", c.faultMapped());
+        fault.put("RETRY", c.faultRetry());
+        fault.put("SIGBUS", c.faultSigbus());
+        fault.put("OOM", c.faultOom());
+        m.put("fault_outcomes", fault);
+        Map<String, Object> lat = new LinkedHashMap<>();
+        Map<String, Object> counts = new LinkedHashMap<>();
+        Map<String, Object> outcomes = new LinkedHashMap<>();
+        for (LoadResult.KindStats k : r.kinds().values()) {
+            if (k.count() == 0) continue;
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("p50", k.percentileNs(50));
+            l.put("p90", k.percentileNs(90));
+            l.put("p99", k.percentileNs(99));
+            l.put("p999", k.percentileNs(99.9));
+            l.put("max", k.maxNs());
+            l.put("mean", Math.round(k.meanNs()));
+            lat.put(k.kind().key(), l);
+            counts.put(k.kind().key(), k.count());
+            outcomes.put(k.kind().key(), k.outcomes());
+        }
+        m.put("latency_ns", lat);
+        m.put("count", counts);
+        m.put("outcomes", outcomes);
+        List<String> v = new ArrayList<>();
+        for (Violation x : r.violations()) v.add(x.toString());
+        m.put("violation_list", v.size() > 100 ? v.subList(0, 100) : v);
+        if (r.dataDir() != null) m.put("data_dir", r.dataDir().toString());
+        if (r.reportDir() != null) m.put("report_dir", r.reportDir().toString());
+        return m;
+    }
+
+    /** The summary printed on stdout at the end of a run. */
+    public static List<String> text(LoadResult r) {
+        List<String> out = new ArrayList<>();
+        LoadResult.Counters c = r.counters();
+        out.add(String.format("%,d operations in %.1f s: %,.0f ops/s (warm-up excluded)", r.ops(), r.durationS(), r.opsPerS()));
+        out.add(String.format("%-9s %10s %10s %10s %10s %10s  %s", "operation", "count", "p50", "p99", "p99.9", "max", "outcomes"));
+        for (LoadResult.KindStats k : r.kinds().values()) {
+            if (k.count() == 0) continue;
+            out.add(String.format("%-9s %,10d %10s %10s %10s %10s  %s", k.kind().key(), k.count(), latency(k.percentileNs(50)),
+                    latency(k.percentileNs(99)), latency(k.percentileNs(99.9)), latency(k.maxNs()), outcomes(k.outcomes())));
+        }
+        out.add(String.format("evictions %,d (%,.0f/s), moves %,d, %s moved, ghosts %,d", c.evictions(), r.evictionsPerS(), c.moves(), bytes(c.bytesMoved()), c.ghosts()));
+        out.add(String.format("faults: MAPPED %,d, RETRY %,d, SIGBUS %,d, OOM %,d; ENOMEM %,d; EDEADLK back-offs %,d", c.faultMapped(), c.faultRetry(),
+                c.faultSigbus(), c.faultOom(), c.enomem(), c.edeadlkBackoffs()));
+        out.add(String.format("io_mem_reserve %,d, io_mem_free %,d; fences signalled %,d", c.ioReserves(), c.ioFrees(), c.fencesSignaled()));
+        if (!r.settings().ttm().check()) out.add("invariants: not checked during the run (check off)");
+        else if (r.violations().isEmpty()) out.add("invariants: every invariant held");
+        else {
+            out.add(r.violations().size() + " invariant violation(s); the first: " + r.violations().get(0));
+            if (r.dataDir() != null && r.settings().journal().equals("leveldb"))
+                out.add("explain it: ttm replay " + r.dataDir() + " --why");
+        }
+        if (r.unanswered() > 0) out.add(r.unanswered() + " request(s) were never answered");
+        return out;
+    }
+
+    static String outcomes(Map<String, Long> o) {
+        StringBuilder b = new StringBuilder();
+        o.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append(' ').append(String.format("%,d", v)));
+        return b.toString();
+    }
+
+    /** A latency for people: 850 ns, 12.3 µs, 1.25 ms, 2.0 s. */
+    public static String latency(long ns) {
+        if (ns < 1_000) return ns + " ns";
+        if (ns < 1_000_000) return String.format("%.1f µs", ns / 1e3);
+        if (ns < 1_000_000_000) return String.format("%.2f ms", ns / 1e6);
+        return String.format("%.2f s", ns / 1e9);
+    }
+
+    public static String bytes(long b) {
+        if (b < 1L << 20) return String.format("%.1f KiB", b / 1024.0);
+        if (b < 1L << 30) return String.format("%.1f MiB", b / (double) (1L << 20));
+        return String.format("%.2f GiB", b / (double) (1L << 30));
+    }
+}

@@ -1,0 +1,346 @@
+package dev.ttm.tools;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.ttm.actors.TtmSystem;
+import dev.ttm.actors.config.TtmConfig;
+import dev.ttm.persistence.DataDirectoryInUseException;
+import dev.ttm.persistence.JournalProblem;
+import dev.ttm.persistence.JournalReader;
+import dev.ttm.persistence.JournalWriter;
+import dev.ttm.load.Assertion;
+import dev.ttm.load.LoadResult;
+import dev.ttm.load.LoadRun;
+import dev.ttm.load.LoadSettings;
+import dev.ttm.load.Reports;
+import dev.ttm.protocol.journal.JournalFold;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ttm load}: drives the actor runtime with a GPU workload under memory pressure, measures it, reports. */
+@Command(
+        name = "load",
+        mixinStandardHelpOptions = true,
+        versionProvider = TtmCommand.VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Drive the actor runtime with a GPU workload under memory pressure (execbufs with fences, CPU faults, kmaps, pins,"
+                    + " validates, unmaps, creates and destroys from many clients over BOs well larger than VRAM), measure"
+                    + " latency per operation kind and throughput, check invariants, and leave a journal for `ttm replay`.",
+            "Every option is a key of ttm.load { } (or ttm { }) in HOCON; --config FILE reads more.",
+            "Exit status: 0 ok, 1 an invariant was violated, 2 usage error, 3 internal error, 4 the data directory is in use,"
+                    + " 5 --verify could not read or fold the journal, 6 an --assert did not hold, 7 the run failed (requests"
+                    + " unanswered, a client failed)."
+        })
+public final class LoadCommand implements Callable<Integer> {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_VIOLATED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_IN_USE = 4;
+    public static final int EXIT_BAD_JOURNAL = 5;
+    public static final int EXIT_ASSERT = 6;
+    public static final int EXIT_RUN_FAILED = 7;
+
+    @Spec
+    CommandSpec spec;
+
+    // ---- where -------------------------------------------------------------------------------------------------
+    @Option(names = "--data", paramLabel = "DIR", description = "The data directory: the journal lives here (default ./data, ttm.data-dir)."
+            + " A directory holding an earlier run's journal is moved aside to DIR-TIMESTAMP first.")
+    Path data;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "Where the reports go (default: a new folder under DATA/reports/).")
+    Path report;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file with ttm { } settings, under the options given here.")
+    Path configFile;
+
+    // ---- the device and runtime ---------------------------------------------------------------------------------
+    @Option(names = "--journal", paramLabel = "KIND", description = "leveldb (default), memory or none (ttm.journal).")
+    String journal;
+
+    @Option(names = "--driver", paramLabel = "DRIVER", description = "simple, io-lru or v3-atomic (ttm.driver).")
+    String driver;
+
+    @Option(names = "--walk", paramLabel = "WALK", description = "The eviction walk: ticket, trylock or exec (ttm.walk).")
+    String walk;
+
+    @Option(names = "--vram", paramLabel = "SIZE", description = "VRAM's size (default 256MiB).")
+    String vram;
+
+    @Option(names = "--window", paramLabel = "SIZE", description = "VRAM's CPU-visible window (default 64MiB).")
+    String window;
+
+    @Option(names = "--tt", paramLabel = "SIZE", description = "TT's size (default 512MiB).")
+    String tt;
+
+    @Option(names = "--check", paramLabel = "on|off", description = "Check invariants during the run with the incremental checker (ttm.check, default on).")
+    String check;
+
+    // ---- the workload ---------------------------------------------------------------------------------------------
+    @Option(names = "--seed", paramLabel = "N", description = "The seed of all the workload's randomness (default: random, printed).")
+    String seed;
+
+    @Option(names = "--bos", paramLabel = "N", description = "BOs in the population (ttm.load.bos).")
+    String bos;
+
+    @Option(names = "--sizes", paramLabel = "MIX", description = "BO size mix, SIZE:WEIGHT,... (ttm.load.sizes).")
+    String sizes;
+
+    @Option(names = "--scanouts", paramLabel = "N", description = "Pinned, kmapped scanout buffers (ttm.load.scanouts).")
+    String scanouts;
+
+    @Option(names = "--clients", paramLabel = "N", description = "Client actors (ttm.load.clients).")
+    String clients;
+
+    @Option(names = "--outstanding", paramLabel = "N", description = "Operations in progress per client (ttm.load.outstanding).")
+    String outstanding;
+
+    @Option(names = "--mix", paramLabel = "MIX", description = "Operation mix, OP:WEIGHT,... of execbuf, fault, validate, kmap, unmap, pin, churn (ttm.load.mix).")
+    String mix;
+
+    @Option(names = "--rate", paramLabel = "OPS", description = "Open model: operations per second over all clients; 0 = closed model (ttm.load.rate).")
+    String rate;
+
+    @Option(names = "--think-time", paramLabel = "DURATION", description = "Closed model: pause between a client's operations (ttm.load.think-time).")
+    String thinkTime;
+
+    @Option(names = "--duration", paramLabel = "DURATION", description = "How long the clients run, warm-up included (ttm.load.duration, default 30s).")
+    String duration;
+
+    @Option(names = "--ops", paramLabel = "N", description = "Run this many operations instead of a duration (ttm.load.operations).")
+    String ops;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", description = "Not measured at the start (ttm.load.warmup, default 5s).")
+    String warmup;
+
+    // ---- checks ----------------------------------------------------------------------------------------------------
+    @Option(names = "--assert", paramLabel = "COND", description = "A threshold the run must meet, e.g. p99.fault<2ms or violations=0 (repeatable);"
+            + " exit 6 when one does not hold.")
+    List<String> asserts = new ArrayList<>();
+
+    @Option(names = "--verify", description = "At the end, replay the journal (leveldb) and check every invariant after every entry.")
+    boolean verify;
+
+    @Option(names = TtmCommand.DEBUG, description = TtmCommand.DEBUG_HELP)
+    boolean debug;
+
+    /** Results go here; diagnostics and the progress line to {@link #err}. Tests replace them. */
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    /** Whether to draw the progress line: on a terminal only. */
+    boolean terminal = System.console() != null;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Assertion> checks = new ArrayList<>();
+        for (String a : asserts) {
+            try {
+                checks.add(Assertion.parse(a));
+            } catch (IllegalArgumentException e) {
+                return usage("--assert " + e.getMessage());
+            }
+        }
+        LoadSettings settings;
+        try {
+            settings = LoadSettings.from(config());
+        } catch (TtmConfig.BadConfig e) {
+            return usage(withOption(e.getMessage()));
+        }
+        if (verify && !settings.journal().equals("leveldb")) return usage("--verify replays the journal: it needs --journal leveldb, not " + settings.journal());
+        Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+        if (settings.journal().equals("leveldb") && JournalWriter.holdsJournal(dataDir)) {
+            Integer moved = moveAside(dataDir);
+            if (moved != null) return moved;
+        }
+        for (String line : settings.describe()) err.println("ttm load: " + line);
+        LoadResult result;
+        TtmSystem ttm;
+        try {
+            ttm = TtmSystem.start(settings.config());
+        } catch (DataDirectoryInUseException e) {
+            err.println("ttm load: " + TtmCommand.oneLine(e.getMessage()));
+            return EXIT_IN_USE;
+        }
+        Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP));
+        try {
+            LoadRun run = new LoadRun(settings, ttm, terminal ? progress() : null, err);
+            run.setUp();
+            result = run.run(null, dataDir, reportDir);
+            run.tearDown();
+        } catch (LoadRun.RunFailed e) {
+            err.println("ttm load: " + TtmCommand.oneLine(e.getMessage()));
+            return EXIT_RUN_FAILED;
+        } finally {
+            ttm.close();
+        }
+        List<Path> files = Reports.write(result, reportDir);
+        for (String line : Reports.text(result)) out.println(line);
+        out.println("seed " + result.seed() + "; reports in " + reportDir + " (" + files.size() + " files: summary.json, report.html, *.hgrm)");
+        if (settings.journal().equals("leveldb")) out.println("journal in " + dataDir + " (ttm replay " + dataDir + ")");
+        int status = EXIT_OK;
+        if (verify) status = verify(dataDir);
+        if (result.unanswered() > 0 && status == EXIT_OK) status = EXIT_RUN_FAILED;
+        if (!result.violations().isEmpty() && status == EXIT_OK) status = EXIT_VIOLATED;
+        for (Assertion a : checks) {
+            boolean held = a.holds(result);
+            out.println((held ? "assert ok:     " : "assert FAILED: ") + a.describe(result));
+            if (!held && status == EXIT_OK) status = EXIT_ASSERT;
+        }
+        out.flush();
+        return status;
+    }
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    /** An earlier run's journal is never overwritten or lost: its whole data directory moves to DIR-TIMESTAMP. */
+    private Integer moveAside(Path dataDir) {
+        try (var lock = dev.ttm.persistence.DataDirLock.acquire(dataDir)) {
+            // Only checking that no running system holds it.
+        } catch (DataDirectoryInUseException e) {
+            err.println("ttm load: " + TtmCommand.oneLine(e.getMessage()));
+            return EXIT_IN_USE;
+        }
+        Path aside = dataDir.resolveSibling(dataDir.getFileName() + "-" + LocalDateTime.now().format(STAMP));
+        try {
+            Files.move(dataDir, aside);
+        } catch (IOException e) {
+            return usage(dataDir + " holds an earlier run's journal and could not be moved aside to " + aside + ": " + e.getMessage()
+                    + "; choose another --data");
+        }
+        err.println("ttm load: " + dataDir + " held an earlier run's journal: moved to " + aside + " (ttm replay " + aside + ")");
+        return null;
+    }
+
+    private int verify(Path dataDir) {
+        JournalReader.Contents contents;
+        try {
+            contents = JournalReader.read(dataDir);
+        } catch (JournalProblem p) {
+            err.println("ttm load: --verify: " + TtmCommand.oneLine(p.getMessage()));
+            return p.kind() == JournalProblem.Kind.IN_USE ? EXIT_IN_USE : EXIT_BAD_JOURNAL;
+        }
+        if (contents.runs().isEmpty()) {
+            err.println("ttm load: --verify: " + dataDir + " journals no run");
+            return EXIT_BAD_JOURNAL;
+        }
+        Replay.Report rep;
+        try {
+            rep = Replay.fold(contents, contents.runs().get(0).device().toDevice(), true, new Replay.Ask(null, -1, false, false, false), List.of());
+        } catch (JournalFold.Unfoldable u) {
+            err.println("ttm load: --verify: the model cannot fold " + dataDir + ": " + TtmCommand.oneLine(u.getMessage()));
+            return EXIT_BAD_JOURNAL;
+        }
+        boolean ok = rep.result().invariantsHold();
+        out.println("verify: replayed " + rep.result().entries() + " journal entries: "
+                + (ok ? "every invariant held after every entry" : rep.result().violations().size() + " violation(s); ttm replay " + dataDir + " --why")
+                + "; digest " + rep.result().digest());
+        return ok ? EXIT_OK : EXIT_VIOLATED;
+    }
+
+    /** The configuration: the options as overrides of their keys, over --config FILE, over application.conf and the defaults. */
+    Config config() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        put(o, "ttm.data-dir", data == null ? null : data.toString());
+        put(o, "ttm.journal", journal);
+        put(o, "ttm.driver", driver);
+        put(o, "ttm.walk", walk);
+        put(o, "ttm.check", check);
+        put(o, "ttm.load.seed", seed);
+        put(o, "ttm.load.bos", bos);
+        put(o, "ttm.load.sizes", sizes);
+        put(o, "ttm.load.scanouts", scanouts);
+        put(o, "ttm.load.clients", clients);
+        put(o, "ttm.load.outstanding", outstanding);
+        put(o, "ttm.load.mix", mix);
+        put(o, "ttm.load.rate", rate);
+        put(o, "ttm.load.think-time", thinkTime);
+        put(o, "ttm.load.duration", duration);
+        put(o, "ttm.load.operations", ops);
+        put(o, "ttm.load.warmup", warmup);
+        Config base = ConfigFactory.load();
+        if (configFile != null) {
+            if (!Files.isReadable(configFile)) throw new ParameterException(spec.commandLine(), "--config " + configFile + ": cannot read it");
+            try {
+                base = ConfigFactory.parseFile(configFile.toFile()).withFallback(base);
+            } catch (ConfigException e) {
+                throw new ParameterException(spec.commandLine(), "--config " + TtmCommand.oneLine(e.getMessage()));
+            }
+        }
+        Config c = ConfigFactory.parseMap(o, "command line").withFallback(regions(base)).withFallback(base);
+        return c.withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING")).resolve();
+    }
+
+    /** --vram, --window, --tt: the device's regions, as ttm.regions with those sizes. */
+    private Config regions(Config base) {
+        if (vram == null && window == null && tt == null) return ConfigFactory.empty();
+        List<Map<String, Object>> regions = new ArrayList<>();
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", "VRAM");
+        v.put("size", vram != null ? vram : "256MiB");
+        v.put("visible", window != null ? window : "64MiB");
+        regions.add(v);
+        regions.add(Map.of("name", "TT", "size", tt != null ? tt : "512MiB"));
+        return ConfigFactory.empty().withValue("ttm.regions", ConfigValueFactory.fromIterable(regions));
+    }
+
+    private static void put(Map<String, Object> o, String key, String value) {
+        if (value != null) o.put(key, value);
+    }
+
+    /** A config error names its key; on the command line, name the option too. */
+    private String withOption(String message) {
+        for (var e : OPTIONS.entrySet())
+            if (message.startsWith(e.getKey() + ":") || message.contains(": " + e.getKey() + " ") || message.contains(e.getKey() + " has"))
+                return e.getValue() + " (" + message + ")";
+        return message;
+    }
+
+    private static final Map<String, String> OPTIONS = Map.ofEntries(
+            Map.entry("ttm.journal", "--journal"), Map.entry("ttm.driver", "--driver"), Map.entry("ttm.walk", "--walk"),
+            Map.entry("ttm.check", "--check"), Map.entry("ttm.load.seed", "--seed"), Map.entry("ttm.load.bos", "--bos"),
+            Map.entry("ttm.load.sizes", "--sizes"), Map.entry("ttm.load.scanouts", "--scanouts"), Map.entry("ttm.load.clients", "--clients"),
+            Map.entry("ttm.load.outstanding", "--outstanding"), Map.entry("ttm.load.mix", "--mix"), Map.entry("ttm.load.rate", "--rate"),
+            Map.entry("ttm.load.think-time", "--think-time"), Map.entry("ttm.load.duration", "--duration"),
+            Map.entry("ttm.load.operations", "--ops"), Map.entry("ttm.load.warmup", "--warmup"), Map.entry("ttm.regions", "--vram/--window/--tt"));
+
+    private LoadRun.Progress progress() {
+        return new LoadRun.Progress() {
+            int width;
+
+            @Override
+            public void line(String text) {
+                err.print("\r" + text + " ".repeat(Math.max(0, width - text.length())));
+                width = text.length();
+                err.flush();
+            }
+
+            @Override
+            public void done() {
+                if (width > 0) err.println();
+            }
+        };
+    }
+
+    private int usage(String message) {
+        err.println("ttm load: " + TtmCommand.oneLine(message) + " (try 'ttm load --help')");
+        err.flush();
+        return EXIT_USAGE;
+    }
+}
