@@ -64,8 +64,10 @@ final class LoadClient {
         final AtomicReferenceArray<String> names;
         final java.util.concurrent.atomic.AtomicLongArray pages;
         final int[] priority;
+        final String token;
 
-        Slots(List<Workload.Bo> population, long pageBytes) {
+        Slots(List<Workload.Bo> population, long pageBytes, String token) {
+            this.token = token;
             names = new AtomicReferenceArray<>(population.size());
             pages = new java.util.concurrent.atomic.AtomicLongArray(population.size());
             priority = new int[population.size()];
@@ -325,7 +327,7 @@ final class LoadClient {
 
     private void spawnCreate(Session s) {
         int slot = s.op.slots()[0];
-        s.bo = "b" + slot + "." + address.name().substring(5) + "." + (++generation);
+        s.bo = "b" + slot + "." + slots.token + "." + address.name().substring(5) + "." + (++generation);
         s.kind = OpKind.CREATE;
         s.stepStartNs = System.nanoTime();
         ctx.pipeToSelf(ttm.spawn(new Address.Bo(s.bo)), (ok, failure) -> new Spawned(s.index, failure));

@@ -55,7 +55,9 @@ public record LoadResult(
             long faultSigbus,
             long faultOom,
             long fencesSignaled,
-            long ghosts) {}
+            long ghosts,
+            long injected,
+            long crashes) {}
 
     /**
      * One interval of the timeline (one per {@code ttm.load.sample-every}): {@code tS} is its end, seconds since the

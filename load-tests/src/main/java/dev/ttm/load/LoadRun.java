@@ -48,6 +48,14 @@ public final class LoadRun {
     private final Progress progress;
     private final PrintStream log;
 
+    private Injector.Crash crash;
+
+    /** How {@code --inject crash=...} crashes an entity (the runtime's crash injection). */
+    public LoadRun crashWith(Injector.Crash c) {
+        this.crash = c;
+        return this;
+    }
+
     /** {@code ttm} must have been started on {@code settings.config()}; the run installs its counters as the system's decision tap. */
     public LoadRun(LoadSettings settings, TtmSystem ttm, Progress progress, PrintStream log) {
         this.settings = settings;
@@ -63,6 +71,9 @@ public final class LoadRun {
         return workload;
     }
 
+    /** The BO each slot holds; set up by {@link #setUp} or {@link #adopt}. */
+    private LoadClient.Slots slots;
+
     /** Creates the population and the scanouts (pinned in the window, kmapped), and waits until the model is quiescent. */
     public void setUp() {
         List<CompletableFuture<Reply>> window = new ArrayList<>();
@@ -77,13 +88,70 @@ public final class LoadRun {
             expect(ttm.kmap(s, "scanout"), "kmap " + s);
         }
         quiesce("after creating the BOs");
+        slots = new LoadClient.Slots(workload.population(), ttm.device().pageBytes(), token());
+    }
+
+    /**
+     * {@code --resume}: takes over the BOs a earlier run on this journal left (read from the recovered model: needs the
+     * checker's fold). Each slot's live BO is the one named {@code b<slot>} or {@code b<slot>.*} that is not destroyed;
+     * a slot left empty (a crash between a churn's destroy and its create) gets a fresh BO. The scanouts end up pinned
+     * once and kmapped once, whatever the crash left (recovery unmapped a dead run's kmaps; pins stay).
+     */
+    public void adopt() {
+        dev.ttm.actors.Snapshot view = ttm.views().toCompletableFuture().orTimeout(5, TimeUnit.MINUTES).join();
+        String token = token();
+        java.util.TreeMap<String, dev.ttm.actors.BoView> byName = new java.util.TreeMap<>(view.bos());
+        List<Workload.Bo> bos = new ArrayList<>(workload.population());
+        List<CompletableFuture<Reply>> window = new ArrayList<>();
+        for (int i = 0; i < bos.size(); i++) {
+            String live = liveBo(byName, i);
+            if (live != null) {
+                dev.ttm.actors.BoView b = view.bos().get(live);
+                bos.set(i, new Workload.Bo(live, b.sizeBytes(), b.priority()));
+            } else {
+                Workload.Bo fresh = new Workload.Bo("b" + i + "." + token + ".r", bos.get(i).sizeBytes(), bos.get(i).priority());
+                bos.set(i, fresh);
+                window.add(ttm.create(fresh.name(), fresh.sizeBytes(), workload.createPlacement(), fresh.priority()).toCompletableFuture());
+            }
+        }
+        settle(window, "create");
+        for (String s : workload.scanouts()) {
+            dev.ttm.actors.BoView b = view.bos().get(s);
+            if (b == null || b.destroyed()) {
+                expect(ttm.create(s, settings.scanoutBytes(), workload.scanoutPlacement()), "create " + s);
+                b = null;
+            }
+            if (b == null || b.pins() == 0) expect(ttm.pin(s, workload.scanoutPlacement(), null), "pin " + s + " in VRAM's CPU-visible window");
+            for (int p = b == null ? 1 : b.pins(); p > 1; p--) expect(ttm.unpin(s, null), "unpin " + s);
+            if (b == null || b.kmaps().getOrDefault("scanout", 0) == 0) expect(ttm.kmap(s, "scanout"), "kmap " + s);
+        }
+        quiesce("after taking over the BOs");
+        dev.ttm.actors.Snapshot now = ttm.views().toCompletableFuture().orTimeout(5, TimeUnit.MINUTES).join();
+        counters.startFrom(now);
+        slots = new LoadClient.Slots(bos, ttm.device().pageBytes(), token);
+    }
+
+    private static String liveBo(java.util.TreeMap<String, dev.ttm.actors.BoView> byName, int slot) {
+        String exact = "b" + slot;
+        dev.ttm.actors.BoView b = byName.get(exact);
+        if (b != null && !b.destroyed()) return exact;
+        for (var e : byName.tailMap(exact + ".").entrySet()) {
+            if (!e.getKey().startsWith(exact + ".")) break;
+            if (!e.getValue().destroyed()) return e.getKey();
+        }
+        return null;
+    }
+
+    /** Names churn gives new BOs carry the run's token, so that no run reuses a name an earlier one gave. */
+    private static String token() {
+        return Long.toString(System.currentTimeMillis() % 60_466_176L, 36);
     }
 
     /** The clients' run and the drain; returns what was measured (reports are written by the caller). */
     public LoadResult run(String label, Path dataDir, Path reportDir) {
         Metrics metrics = new Metrics(counters);
         RunControl control = new RunControl(settings.operations());
-        LoadClient.Slots slots = new LoadClient.Slots(workload.population(), ttm.device().pageBytes());
+        if (slots == null) throw new IllegalStateException("set up or adopt the BOs first");
         AtomicInteger[] arrivals = new AtomicInteger[settings.clients()];
         List<ActorRef<LoadClient.Command>> clients = new ArrayList<>();
         String d = ttm.settings().dispatcher();
@@ -102,6 +170,11 @@ public final class LoadRun {
         } else {
             for (ActorRef<LoadClient.Command> c : clients) c.tell(new LoadClient.Start());
         }
+        Injector injector = new Injector(ttm, settings, crash != null ? crash : a -> {
+            throw new IllegalStateException("no crash injection in this runtime");
+        }, slots.names::get);
+        injector.start(settings.inject());
+        long crashAt = settings.crashAfter().isZero() ? Long.MAX_VALUE : t0 + settings.crashAfter().toNanos();
         long warmupEnd = t0 + settings.warmup().toNanos();
         long end = settings.operations() > 0 ? Long.MAX_VALUE : t0 + settings.duration().toNanos();
         boolean warm = settings.warmup().isZero();
@@ -114,6 +187,7 @@ public final class LoadRun {
             long now = System.nanoTime();
             boolean over = now >= end || (settings.operations() > 0 && control.budgetSpent() && control.active.get() == 0);
             if (control.failure.get() != null) break;
+            if (now >= crashAt) crashNow();
             if (over) break;
             if (now >= nextSample) {
                 LoadResult.Sample s = metrics.sample(now, t0, !warm);
@@ -131,6 +205,7 @@ public final class LoadRun {
             LockSupport.parkNanos(Math.min(Math.max(0, nextSample - now), 50_000_000L));
         }
         control.stop();
+        injector.close();
         if (pacer != null) pacer.halt();
         long stopped = System.nanoTime();
         boolean drained = waitUntil(() -> control.active.get() == 0, settings.drainTimeout());
@@ -153,9 +228,24 @@ public final class LoadRun {
         double seconds = Math.max(1e-9, (stopped - measuredFrom) / 1e9);
         long ops = metrics.measuredOperations();
         List<Violation> violations = ttm.invariantReport().toCompletableFuture().orTimeout(5, TimeUnit.MINUTES).join().violations();
-        return new LoadResult(settings, settings.seed(), label, seconds, ops, ops / seconds, kinds, metrics.counters(kinds),
+        return new LoadResult(settings, settings.seed(), label, seconds, ops, ops / seconds, kinds, metrics.counters(kinds, injector.armed.sum(), injector.crashes.sum()),
                 metrics.timeline(), violations, unanswered, dataDir, reportDir);
     }
+
+    /**
+     * {@code --crash-after}: the process dies as a {@code kill -9} would have it (no shutdown hooks, no clean stop, the
+     * journal as far as it got); {@code ttm load --resume DIR} goes on from there.
+     */
+    private void crashNow() {
+        log.println();
+        log.println("ttm load: --crash-after " + settings.crashAfter().toMillis() / 1000.0 + " s: killing this process now (exit status "
+                + CRASH_STATUS + "); resume with: ttm load --resume " + settings.dataDir());
+        log.flush();
+        Runtime.getRuntime().halt(CRASH_STATUS);
+    }
+
+    /** The exit status of a {@code --crash-after} kill: what a shell reports for a process killed by SIGKILL. */
+    public static final int CRASH_STATUS = 137;
 
     /** Unmaps and unpins the scanouts, so that the journal ends with nothing held. */
     public void tearDown() {

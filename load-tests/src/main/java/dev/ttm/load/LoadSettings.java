@@ -48,7 +48,9 @@ public record LoadSettings(
         Duration warmup,
         Duration sampleEvery,
         Duration progressEvery,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        List<InjectSpec> inject,
+        Duration crashAfter) {
 
     /** Reads {@code root}'s {@code ttm.load} and {@code ttm} blocks; {@code ttm.load.seed = random} draws a seed. */
     public static LoadSettings from(Config root) {
@@ -80,7 +82,9 @@ public record LoadSettings(
                     duration(l, "warmup"),
                     positiveDuration(l, "sample-every"),
                     positiveDuration(l, "progress-every"),
-                    positiveDuration(l, "drain-timeout"));
+                    positiveDuration(l, "drain-timeout"),
+                    inject(l),
+                    duration(l, "crash-after"));
             s.check();
             return s;
         } catch (ConfigException e) {
@@ -209,6 +213,26 @@ public record LoadSettings(
         return b;
     }
 
+    private static List<InjectSpec> inject(Config l) {
+        List<InjectSpec> specs = new java.util.ArrayList<>();
+        List<String> texts = l.getStringList("inject");
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                specs.add(InjectSpec.parse(texts.get(i)));
+            } catch (IllegalArgumentException e) {
+                bad("ttm.load.inject[" + i + "]", e.getMessage());
+            }
+        }
+        return List.copyOf(specs);
+    }
+
+    /** How much slower the GPU signals fences ({@code --inject slow-moves=FACTOR}); 1 without. */
+    public double slowMoves() {
+        double f = 1;
+        for (InjectSpec i : inject) if (i.what() == InjectSpec.What.SLOW_MOVES) f = i.slowFactor();
+        return f;
+    }
+
     private static WeightedChoice<Workload.MixOp> mix(Config l) {
         try {
             return WeightedChoice.parse(l.getString("mix"), Workload.MixOp::parse);
@@ -227,6 +251,8 @@ public record LoadSettings(
                 clients + " clients, " + (openModel() ? "open model at " + (long) rate + " ops/s, at most " + outstanding + " in progress per client"
                         : "closed model, " + outstanding + " in progress per client, think time " + thinkTime.toMillis() + " ms"),
                 "mix " + mix,
-                (operations > 0 ? operations + " operations" : "duration " + duration.toSeconds() + " s") + ", warm-up " + warmup.toMillis() / 1000.0 + " s");
+                (operations > 0 ? operations + " operations" : "duration " + duration.toSeconds() + " s") + ", warm-up " + warmup.toMillis() / 1000.0 + " s"
+                        + (inject.isEmpty() ? "" : "; inject " + String.join(" ", inject.stream().map(InjectSpec::text).toList()))
+                        + (crashAfter.isZero() ? "" : "; the process kills itself after " + crashAfter.toMillis() / 1000.0 + " s"));
     }
 }

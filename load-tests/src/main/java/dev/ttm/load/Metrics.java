@@ -157,7 +157,7 @@ public final class Metrics {
     }
 
     /** The model's counters over the measured part of the run, with the fault outcomes and ENOMEMs of {@code kinds}. */
-    public synchronized LoadResult.Counters counters(Map<OpKind, LoadResult.KindStats> kinds) {
+    public synchronized LoadResult.Counters counters(Map<OpKind, LoadResult.KindStats> kinds, long injected, long crashes) {
         long[] now = modelNow();
         long[] d = new long[now.length];
         for (int i = 0; i < now.length; i++) d[i] = now[i] - modelAtWarmupEnd[i];
@@ -167,6 +167,6 @@ public final class Metrics {
         long signals = kinds.get(OpKind.SIGNAL).count();
         return new LoadResult.Counters(d[0], d[1], d[2], d[3], enomem, d[4], d[5],
                 fault.getOrDefault("MAPPED", 0L), fault.getOrDefault("RETRY", 0L), fault.getOrDefault("SIGBUS", 0L),
-                fault.getOrDefault("OOM", 0L), signals, d[6]);
+                fault.getOrDefault("OOM", 0L), signals, d[6], injected, crashes);
     }
 }

@@ -76,6 +76,21 @@ public final class ModelCounters implements Wiring.DecisionTap {
         }
     }
 
+    /** A resumed run: usage starts from what the recovered model holds (BOs and ghosts; the window from the BOs). */
+    public void startFrom(dev.ttm.actors.Snapshot view) {
+        view.regions().forEach((name, r) -> {
+            AtomicLong used = usedPages.get(name);
+            if (used != null) used.set(r.usedBytes() / pageBytes);
+        });
+        long window = 0;
+        for (dev.ttm.actors.BoView b : view.bos().values()) {
+            if (b.resource().isEmpty() || !b.resource().get().region().equals(RegionConfig.VRAM)) continue;
+            long start = b.resource().get().startPage();
+            window += Math.max(0, Math.min(start + b.resource().get().pages(), visiblePages) - start);
+        }
+        windowPages.set(window);
+    }
+
     public long bytesMoved() {
         return pagesMoved.sum() * pageBytes;
     }

@@ -150,8 +150,9 @@ public final class Workload {
                 // Command submission wants its buffers in VRAM, most of them; some may live in TT.
                 placements[i] = validatePlacements.get(r.nextInt(4) == 0 ? 1 : 0);
             }
-            long min = settings.fenceLatencyMin().toNanos();
-            long max = settings.fenceLatencyMax().toNanos();
+            // --inject slow-moves=F: the GPU takes F times as long, and so do the moves pipelined behind its fences.
+            long min = (long) (settings.fenceLatencyMin().toNanos() * settings.slowMoves());
+            long max = (long) (settings.fenceLatencyMax().toNanos() * settings.slowMoves());
             return new Op(MixOp.EXECBUF, slots, placements, 0, 0, min + (max > min ? r.nextLong(max - min + 1) : 0));
         }
 

@@ -130,6 +130,20 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "DURATION", description = "Not measured at the start (ttm.load.warmup, default 5s).")
     String warmup;
 
+    @Option(names = "--inject", paramLabel = "WHAT=HOW[@EVERY]", description = "Inject faults (repeatable): io-reserve=EBUSY|ENOSPC|EIO,"
+            + " fault-notify=EBUSY|ERESTARTSYS|EIO, alloc[.REGION]=nospace|busy (one call fails every EVERY, default 20ms),"
+            + " slow-moves=FACTOR (the GPU signals fences FACTOR times later), crash=bo|region|io|any (an entity actor throws"
+            + " mid-operation and recovers from the journal, every EVERY, default 500ms).")
+    List<String> inject = new ArrayList<>();
+
+    @Option(names = "--crash-after", paramLabel = "DURATION", description = "Crash drill: the process kills itself this long after the"
+            + " clients start (exit status 137, no clean stop); needs the leveldb journal. Go on with --resume DIR.")
+    String crashAfter;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Pick up the journal of data directory DIR (a run that crashed or"
+            + " ended) and go on: the same device and workload (DIR/load.conf), the BOs as the journal left them.")
+    Path resume;
+
     // ---- checks ----------------------------------------------------------------------------------------------------
     @Option(names = "--assert", paramLabel = "COND", description = "A threshold the run must meet, e.g. p99.fault<2ms or violations=0 (repeatable);"
             + " exit 6 when one does not hold.")
@@ -164,12 +178,14 @@ public final class LoadCommand implements Callable<Integer> {
             return usage(withOption(e.getMessage()));
         }
         if (verify && !settings.journal().equals("leveldb")) return usage("--verify replays the journal: it needs --journal leveldb, not " + settings.journal());
+        if (resume != null && !settings.ttm().check()) return usage("--resume reads the recovered model's BOs: it needs --check on");
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
-        if (settings.journal().equals("leveldb") && JournalWriter.holdsJournal(dataDir)) {
+        if (resume == null && settings.journal().equals("leveldb") && JournalWriter.holdsJournal(dataDir)) {
             Integer moved = moveAside(dataDir);
             if (moved != null) return moved;
         }
         for (String line : settings.describe()) err.println("ttm load: " + line);
+        if (resume == null && settings.journal().equals("leveldb")) writeLoadConf(settings, dataDir);
         LoadResult result;
         TtmSystem ttm;
         try {
@@ -181,7 +197,8 @@ public final class LoadCommand implements Callable<Integer> {
         Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP));
         try {
             LoadRun run = new LoadRun(settings, ttm, terminal ? progress() : null, err);
-            run.setUp();
+            if (resume != null) run.adopt();
+            else run.setUp();
             result = run.run(null, dataDir, reportDir);
             run.tearDown();
         } catch (LoadRun.RunFailed e) {
@@ -274,7 +291,10 @@ public final class LoadCommand implements Callable<Integer> {
         put(o, "ttm.load.duration", duration);
         put(o, "ttm.load.operations", ops);
         put(o, "ttm.load.warmup", warmup);
+        put(o, "ttm.load.crash-after", crashAfter);
+        if (!inject.isEmpty()) o.put("ttm.load.inject", inject);
         Config base = ConfigFactory.load();
+        if (resume != null) base = resumed(o).withFallback(base);
         if (configFile != null) {
             if (!Files.isReadable(configFile)) throw new ParameterException(spec.commandLine(), "--config " + configFile + ": cannot read it");
             try {
@@ -285,6 +305,41 @@ public final class LoadCommand implements Callable<Integer> {
         }
         Config c = ConfigFactory.parseMap(o, "command line").withFallback(regions(base)).withFallback(base);
         return c.withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING")).resolve();
+    }
+
+    /** The file in a data directory that says which device and workload its journal was written with. */
+    public static final String LOAD_CONF = "load.conf";
+
+    /**
+     * {@code --resume DIR}: the device and workload come from DIR's load.conf (what the journal was written with), the
+     * data directory is DIR; the device and the population cannot be changed on the command line.
+     */
+    private Config resumed(Map<String, Object> o) {
+        Path conf = resume.resolve(LOAD_CONF);
+        if (!JournalWriter.holdsJournal(resume)) throw new ParameterException(spec.commandLine(), "--resume " + resume + ": holds no journal");
+        if (!Files.isReadable(conf))
+            throw new ParameterException(spec.commandLine(), "--resume " + resume + ": has no " + LOAD_CONF + " (not a data directory of ttm load)");
+        for (String k : List.of("ttm.driver", "ttm.walk", "ttm.load.bos", "ttm.load.sizes", "ttm.load.scanouts", "ttm.journal"))
+            if (o.containsKey(k))
+                throw new ParameterException(spec.commandLine(), OPTIONS.get(k) + ": a resumed run keeps the device and BOs of " + conf);
+        if (vram != null || window != null || tt != null)
+            throw new ParameterException(spec.commandLine(), "--vram/--window/--tt: a resumed run keeps the device of " + conf);
+        o.put("ttm.data-dir", resume.toString());
+        try {
+            return ConfigFactory.parseFile(conf.toFile());
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), "--resume: " + TtmCommand.oneLine(e.getMessage()));
+        }
+    }
+
+    /** DATA/load.conf: the device and workload settings of this journal (the seed drawn), for --resume. */
+    private void writeLoadConf(LoadSettings settings, Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        Config ttm = settings.config().withOnlyPath("ttm").withoutPath("ttm.data-dir").withoutPath("ttm.actors")
+                .withValue("ttm.load.seed", ConfigValueFactory.fromAnyRef(settings.seed()))
+                .withValue("ttm.load.crash-after", ConfigValueFactory.fromAnyRef("0s"));
+        Files.writeString(dataDir.resolve(LOAD_CONF), "# The device and workload of the ttm load run that wrote this journal (for ttm load --resume).\n"
+                + ttm.root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true).setJson(false)) + "\n");
     }
 
     /** --vram, --window, --tt: the device's regions, as ttm.regions with those sizes. */
@@ -307,7 +362,8 @@ public final class LoadCommand implements Callable<Integer> {
     /** A config error names its key; on the command line, name the option too. */
     private String withOption(String message) {
         for (var e : OPTIONS.entrySet())
-            if (message.startsWith(e.getKey() + ":") || message.contains(": " + e.getKey() + " ") || message.contains(e.getKey() + " has"))
+            if (message.startsWith(e.getKey() + ":") || message.startsWith(e.getKey() + "[") || message.contains(": " + e.getKey() + " ")
+                    || message.contains(e.getKey() + " has"))
                 return e.getValue() + " (" + message + ")";
         return message;
     }
@@ -318,7 +374,8 @@ public final class LoadCommand implements Callable<Integer> {
             Map.entry("ttm.load.sizes", "--sizes"), Map.entry("ttm.load.scanouts", "--scanouts"), Map.entry("ttm.load.clients", "--clients"),
             Map.entry("ttm.load.outstanding", "--outstanding"), Map.entry("ttm.load.mix", "--mix"), Map.entry("ttm.load.rate", "--rate"),
             Map.entry("ttm.load.think-time", "--think-time"), Map.entry("ttm.load.duration", "--duration"),
-            Map.entry("ttm.load.operations", "--ops"), Map.entry("ttm.load.warmup", "--warmup"), Map.entry("ttm.regions", "--vram/--window/--tt"));
+            Map.entry("ttm.load.operations", "--ops"), Map.entry("ttm.load.warmup", "--warmup"),
+            Map.entry("ttm.load.inject", "--inject"), Map.entry("ttm.load.crash-after", "--crash-after"), Map.entry("ttm.regions", "--vram/--window/--tt"));
 
     private LoadRun.Progress progress() {
         return new LoadRun.Progress() {
