@@ -76,17 +76,18 @@ public final class LoadRun {
 
     /** Creates the population and the scanouts (pinned in the window, kmapped), and waits until the model is quiescent. */
     public void setUp() {
+        // The scanouts first, as a driver allocates its display buffers at boot: pinned in the window before anything else.
+        for (String s : workload.scanouts()) {
+            expect(ttm.create(s, settings.scanoutBytes(), workload.scanoutPlacement()), "create " + s);
+            expect(ttm.pin(s, workload.scanoutPlacement(), null), "pin " + s + " in VRAM's CPU-visible window");
+            expect(ttm.kmap(s, "scanout"), "kmap " + s);
+        }
         List<CompletableFuture<Reply>> window = new ArrayList<>();
         for (Workload.Bo bo : workload.population()) {
             window.add(ttm.create(bo.name(), bo.sizeBytes(), workload.createPlacement(), bo.priority()).toCompletableFuture());
             if (window.size() >= SETUP_WINDOW) settle(window, "create");
         }
         settle(window, "create");
-        for (String s : workload.scanouts()) {
-            expect(ttm.create(s, settings.scanoutBytes(), workload.scanoutPlacement()), "create " + s);
-            expect(ttm.pin(s, workload.scanoutPlacement(), null), "pin " + s + " in VRAM's CPU-visible window");
-            expect(ttm.kmap(s, "scanout"), "kmap " + s);
-        }
         quiesce("after creating the BOs");
         slots = new LoadClient.Slots(workload.population(), ttm.device().pageBytes(), token());
     }

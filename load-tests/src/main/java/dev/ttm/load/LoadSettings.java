@@ -104,6 +104,18 @@ public record LoadSettings(
         if (operations == 0 && duration.isZero()) bad("ttm.load.duration", "must be positive unless ttm.load.operations is");
         if (operations == 0 && warmup.compareTo(duration) >= 0) bad("ttm.load.warmup", warmup + " leaves nothing of duration " + duration + " to measure");
         if (!ttm.device().regions().containsKey("VRAM")) bad("ttm.regions", "a load needs a VRAM region");
+        for (InjectSpec i : inject) {
+            if (i.what() == InjectSpec.What.CRASH && ttm.settings().journal() == dev.ttm.actors.runtime.Settings.Journal.NONE)
+                bad("ttm.load.inject", "'" + i.text() + "': a crashed entity recovers from the journal: it needs ttm.journal = leveldb or memory");
+            if (i.what() == InjectSpec.What.ALLOC && !ttm.device().regions().containsKey(i.injection().target()))
+                bad("ttm.load.inject", "'" + i.text() + "': the device has no region " + i.injection().target());
+        }
+        if (!crashAfter.isZero() && ttm.settings().journal() != dev.ttm.actors.runtime.Settings.Journal.LEVELDB)
+            bad("ttm.load.crash-after", "a crash drill needs the LevelDB journal (ttm.journal = leveldb) to resume from");
+        long window = ttm.device().regions().get("VRAM").visiblePages() * ttm.device().pageBytes();
+        if ((long) scanouts * scanoutBytes > window / 2)
+            bad("ttm.load.scanout-size", scanouts + " scanouts of " + (scanoutBytes >> 10) + " KiB take more than half of VRAM's CPU-visible window ("
+                    + (window >> 10) + " KiB): fewer or smaller scanouts, or a larger window");
     }
 
     public boolean openModel() {

@@ -96,6 +96,8 @@ public final class Reports {
         m.put("io_frees", c.ioFrees());
         m.put("ghosts", c.ghosts());
         m.put("fences_signaled", c.fencesSignaled());
+        m.put("injected", c.injected());
+        m.put("actor_crashes", c.crashes());
         Map<String, Object> fault = new LinkedHashMap<>();
         fault.put("MAPPED", c.faultMapped());
         fault.put("RETRY", c.faultRetry());
@@ -144,6 +146,8 @@ public final class Reports {
         out.add(String.format("faults: MAPPED %,d, RETRY %,d, SIGBUS %,d, OOM %,d; ENOMEM %,d; EDEADLK back-offs %,d", c.faultMapped(), c.faultRetry(),
                 c.faultSigbus(), c.faultOom(), c.enomem(), c.edeadlkBackoffs()));
         out.add(String.format("io_mem_reserve %,d, io_mem_free %,d; fences signalled %,d", c.ioReserves(), c.ioFrees(), c.fencesSignaled()));
+        if (!r.settings().inject().isEmpty())
+            out.add(String.format("injected: %,d driver or allocator failures armed, %,d actor crashes", c.injected(), c.crashes()));
         if (!r.settings().ttm().check()) out.add("invariants: not checked during the run (check off)");
         else if (r.violations().isEmpty()) out.add("invariants: every invariant held");
         else {

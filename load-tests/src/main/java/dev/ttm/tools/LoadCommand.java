@@ -106,6 +106,9 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--scanouts", paramLabel = "N", description = "Pinned, kmapped scanout buffers (ttm.load.scanouts).")
     String scanouts;
 
+    @Option(names = "--scanout-size", paramLabel = "SIZE", description = "Each scanout's size (ttm.load.scanout-size).")
+    String scanoutSize;
+
     @Option(names = "--clients", paramLabel = "N", description = "Client actors (ttm.load.clients).")
     String clients;
 
@@ -158,6 +161,13 @@ public final class LoadCommand implements Callable<Integer> {
     /** Results go here; diagnostics and the progress line to {@link #err}. Tests replace them. */
     PrintStream out = System.out;
     PrintStream err = System.err;
+    /** For tests: where results and diagnostics go. */
+    public void setStreams(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+        this.terminal = false;
+    }
+
     /** Whether to draw the progress line: on a terminal only. */
     boolean terminal = System.console() != null;
 
@@ -176,6 +186,8 @@ public final class LoadCommand implements Callable<Integer> {
             settings = LoadSettings.from(config());
         } catch (TtmConfig.BadConfig e) {
             return usage(withOption(e.getMessage()));
+        } catch (ParameterException e) {
+            return usage(e.getMessage());
         }
         if (verify && !settings.journal().equals("leveldb")) return usage("--verify replays the journal: it needs --journal leveldb, not " + settings.journal());
         if (resume != null && !settings.ttm().check()) return usage("--resume reads the recovered model's BOs: it needs --check on");
@@ -283,6 +295,7 @@ public final class LoadCommand implements Callable<Integer> {
         put(o, "ttm.load.bos", bos);
         put(o, "ttm.load.sizes", sizes);
         put(o, "ttm.load.scanouts", scanouts);
+        put(o, "ttm.load.scanout-size", scanoutSize);
         put(o, "ttm.load.clients", clients);
         put(o, "ttm.load.outstanding", outstanding);
         put(o, "ttm.load.mix", mix);
@@ -319,7 +332,7 @@ public final class LoadCommand implements Callable<Integer> {
         if (!JournalWriter.holdsJournal(resume)) throw new ParameterException(spec.commandLine(), "--resume " + resume + ": holds no journal");
         if (!Files.isReadable(conf))
             throw new ParameterException(spec.commandLine(), "--resume " + resume + ": has no " + LOAD_CONF + " (not a data directory of ttm load)");
-        for (String k : List.of("ttm.driver", "ttm.walk", "ttm.load.bos", "ttm.load.sizes", "ttm.load.scanouts", "ttm.journal"))
+        for (String k : List.of("ttm.driver", "ttm.walk", "ttm.load.bos", "ttm.load.sizes", "ttm.load.scanouts", "ttm.load.scanout-size", "ttm.journal"))
             if (o.containsKey(k))
                 throw new ParameterException(spec.commandLine(), OPTIONS.get(k) + ": a resumed run keeps the device and BOs of " + conf);
         if (vram != null || window != null || tt != null)
@@ -371,7 +384,7 @@ public final class LoadCommand implements Callable<Integer> {
     private static final Map<String, String> OPTIONS = Map.ofEntries(
             Map.entry("ttm.journal", "--journal"), Map.entry("ttm.driver", "--driver"), Map.entry("ttm.walk", "--walk"),
             Map.entry("ttm.check", "--check"), Map.entry("ttm.load.seed", "--seed"), Map.entry("ttm.load.bos", "--bos"),
-            Map.entry("ttm.load.sizes", "--sizes"), Map.entry("ttm.load.scanouts", "--scanouts"), Map.entry("ttm.load.clients", "--clients"),
+            Map.entry("ttm.load.sizes", "--sizes"), Map.entry("ttm.load.scanouts", "--scanouts"), Map.entry("ttm.load.scanout-size", "--scanout-size"), Map.entry("ttm.load.clients", "--clients"),
             Map.entry("ttm.load.outstanding", "--outstanding"), Map.entry("ttm.load.mix", "--mix"), Map.entry("ttm.load.rate", "--rate"),
             Map.entry("ttm.load.think-time", "--think-time"), Map.entry("ttm.load.duration", "--duration"),
             Map.entry("ttm.load.operations", "--ops"), Map.entry("ttm.load.warmup", "--warmup"),
