@@ -143,6 +143,13 @@ public final class LoadCommand implements Callable<Integer> {
             + " clients start (exit status 137, no clean stop); needs the leveldb journal. Go on with --resume DIR.")
     String crashAfter;
 
+    @Option(names = "--compare", paramLabel = "DRIVERS", description = "Run the same seeded workload on each driver (e.g. simple,io-lru),"
+            + " one after the other, and compare them side by side (stdout, compare.html).")
+    String compare;
+
+    @Option(names = "--compare-walks", paramLabel = "WALKS", description = "The same with each eviction walk (e.g. ticket,trylock,exec).")
+    String compareWalks;
+
     @Option(names = "--resume", paramLabel = "DIR", description = "Pick up the journal of data directory DIR (a run that crashed or"
             + " ended) and go on: the same device and workload (DIR/load.conf), the BOs as the journal left them.")
     Path resume;
@@ -191,47 +198,118 @@ public final class LoadCommand implements Callable<Integer> {
         }
         if (verify && !settings.journal().equals("leveldb")) return usage("--verify replays the journal: it needs --journal leveldb, not " + settings.journal());
         if (resume != null && !settings.ttm().check()) return usage("--resume reads the recovered model's BOs: it needs --check on");
+        if (compare != null && compareWalks != null) return usage("--compare and --compare-walks: one comparison at a time");
+        if ((compare != null || compareWalks != null) && (resume != null || !settings.crashAfter().isZero()))
+            return usage("a comparison runs fresh workloads to their end: no --resume or --crash-after with it");
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+        if (compare != null || compareWalks != null) return compare(settings, dataDir, checks);
+        Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP));
+        Outcome o = runOne(settings, null, dataDir, reportDir);
+        if (o.status() != EXIT_OK) return o.status();
+        LoadResult result = o.result();
+        for (String line : Reports.text(result)) out.println(line);
+        out.println("seed " + result.seed() + "; reports in " + reportDir + " (" + o.files().size() + " files: summary.json, report.html, *.hgrm)");
+        if (settings.journal().equals("leveldb")) out.println("journal in " + dataDir + " (ttm replay " + dataDir + ")");
+        int status = verify ? verify(dataDir) : EXIT_OK;
+        status = worst(status, verdict(result));
+        status = worst(status, asserts(checks, result, ""));
+        out.flush();
+        return status;
+    }
+
+    /** One run's result and report files, or the status it failed with before it had any. */
+    private record Outcome(int status, LoadResult result, List<Path> files) {}
+
+    /** Sets up the data directory, starts a system on it, runs the load, writes the reports. */
+    private Outcome runOne(LoadSettings settings, String label, Path dataDir, Path reportDir) throws IOException {
         if (resume == null && settings.journal().equals("leveldb") && JournalWriter.holdsJournal(dataDir)) {
             Integer moved = moveAside(dataDir);
-            if (moved != null) return moved;
+            if (moved != null) return new Outcome(moved, null, List.of());
         }
-        for (String line : settings.describe()) err.println("ttm load: " + line);
+        String prefix = label == null ? "ttm load: " : "ttm load [" + label + "]: ";
+        for (String line : settings.describe()) err.println(prefix + line);
         if (resume == null && settings.journal().equals("leveldb")) writeLoadConf(settings, dataDir);
-        LoadResult result;
         TtmSystem ttm;
         try {
             ttm = TtmSystem.start(settings.config());
         } catch (DataDirectoryInUseException e) {
             err.println("ttm load: " + TtmCommand.oneLine(e.getMessage()));
-            return EXIT_IN_USE;
+            return new Outcome(EXIT_IN_USE, null, List.of());
         }
-        Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP));
+        LoadResult result;
         try {
             LoadRun run = new LoadRun(settings, ttm, terminal ? progress() : null, err);
             if (resume != null) run.adopt();
             else run.setUp();
-            result = run.run(null, dataDir, reportDir);
+            result = run.run(label, dataDir, reportDir);
             run.tearDown();
         } catch (LoadRun.RunFailed e) {
-            err.println("ttm load: " + TtmCommand.oneLine(e.getMessage()));
-            return EXIT_RUN_FAILED;
+            err.println(prefix + TtmCommand.oneLine(e.getMessage()));
+            return new Outcome(EXIT_RUN_FAILED, null, List.of());
         } finally {
             ttm.close();
         }
-        List<Path> files = Reports.write(result, reportDir);
-        for (String line : Reports.text(result)) out.println(line);
-        out.println("seed " + result.seed() + "; reports in " + reportDir + " (" + files.size() + " files: summary.json, report.html, *.hgrm)");
-        if (settings.journal().equals("leveldb")) out.println("journal in " + dataDir + " (ttm replay " + dataDir + ")");
+        return new Outcome(EXIT_OK, result, Reports.write(result, reportDir));
+    }
+
+    /** The exit status a result calls for by itself: unanswered requests, then violations. */
+    private static int verdict(LoadResult r) {
+        if (r.unanswered() > 0) return EXIT_RUN_FAILED;
+        return r.violations().isEmpty() ? EXIT_OK : EXIT_VIOLATED;
+    }
+
+    private int asserts(List<Assertion> checks, LoadResult r, String prefix) {
         int status = EXIT_OK;
-        if (verify) status = verify(dataDir);
-        if (result.unanswered() > 0 && status == EXIT_OK) status = EXIT_RUN_FAILED;
-        if (!result.violations().isEmpty() && status == EXIT_OK) status = EXIT_VIOLATED;
         for (Assertion a : checks) {
-            boolean held = a.holds(result);
-            out.println((held ? "assert ok:     " : "assert FAILED: ") + a.describe(result));
-            if (!held && status == EXIT_OK) status = EXIT_ASSERT;
+            boolean held = a.holds(r);
+            out.println(prefix + (held ? "assert ok:     " : "assert FAILED: ") + a.describe(r));
+            if (!held) status = worst(status, EXIT_ASSERT);
         }
+        return status;
+    }
+
+    /** The first non-zero status stands (a run that failed says so before an assertion that then failed). */
+    private static int worst(int a, int b) {
+        return a != EXIT_OK ? a : b;
+    }
+
+    /**
+     * {@code --compare simple,io-lru} / {@code --compare-walks ticket,trylock,exec}: the same seeded workload on each
+     * driver or eviction walk, one after the other, each with its own journal (DATA/LABEL) and reports, then the
+     * comparison side by side on stdout and in compare.html.
+     */
+    private int compare(LoadSettings base, Path dataDir, List<Assertion> checks) throws IOException {
+        String key = compare != null ? "ttm.driver" : "ttm.walk";
+        List<String> labels = new ArrayList<>();
+        for (String l : (compare != null ? compare : compareWalks).split(",")) if (!l.isBlank()) labels.add(l.trim());
+        if (labels.size() < 2) return usage((compare != null ? "--compare" : "--compare-walks") + " takes two or more, separated by commas");
+        List<LoadSettings> variants = new ArrayList<>();
+        for (String l : labels) {
+            Config c = base.config().withValue(key, ConfigValueFactory.fromAnyRef(l))
+                    .withValue("ttm.load.seed", ConfigValueFactory.fromAnyRef(base.seed()))
+                    .withValue("ttm.data-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve(l).toString()));
+            try {
+                variants.add(LoadSettings.from(c));
+            } catch (TtmConfig.BadConfig e) {
+                return usage((compare != null ? "--compare " : "--compare-walks ") + "'" + l + "': " + withOption(e.getMessage()));
+            }
+        }
+        Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP) + "-compare");
+        List<LoadResult> results = new ArrayList<>();
+        int status = EXIT_OK;
+        for (int i = 0; i < labels.size(); i++) {
+            Path d = variants.get(i).dataDir().toAbsolutePath().normalize();
+            Outcome o = runOne(variants.get(i), labels.get(i), d, reportDir.resolve(labels.get(i)));
+            if (o.status() != EXIT_OK) return o.status();
+            results.add(o.result());
+            if (verify) status = worst(status, verify(d));
+            status = worst(status, verdict(o.result()));
+            status = worst(status, asserts(checks, o.result(), labels.get(i) + ": "));
+        }
+        for (String line : Reports.compareText(results)) out.println(line);
+        Reports.writeCompare(results, reportDir);
+        out.println("seed " + base.seed() + "; reports in " + reportDir + " (compare.html, compare.json, and each run's in its own folder)");
+        if (base.journal().equals("leveldb")) out.println("journals in " + dataDir + "/{" + String.join(",", labels) + "} (ttm replay DIR)");
         out.flush();
         return status;
     }
