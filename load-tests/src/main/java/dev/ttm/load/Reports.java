@@ -23,6 +23,8 @@ import java.util.Map;
 public final class Reports {
     public static final String SUMMARY = "summary.json";
     public static final String HTML = "report.html";
+    public static final String COMPARE_HTML = "compare.html";
+    public static final String COMPARE_JSON = "compare.json";
 
     private Reports() {}
 
@@ -43,6 +45,137 @@ public final class Reports {
         Files.writeString(html, LoadHtml.render(r), StandardCharsets.UTF_8);
         written.add(html);
         return written;
+    }
+
+    /**
+     * Several runs of one seeded workload compared: {@code compare.html} ({@link LoadHtml#compare}) and
+     * {@code compare.json} (an array of each run's {@link #jsonTree}) in {@code dir} (created if missing); returns the files.
+     */
+    public static List<Path> writeCompare(List<LoadResult> runs, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Object> trees = new ArrayList<>();
+        for (LoadResult r : runs) trees.add(jsonTree(r));
+        Path json = dir.resolve(COMPARE_JSON);
+        Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(trees) + "\n", StandardCharsets.UTF_8);
+        Path html = dir.resolve(COMPARE_HTML);
+        Files.writeString(html, LoadHtml.compare(runs), StandardCharsets.UTF_8);
+        return List.of(html, json);
+    }
+
+    /** Each run's name in a comparison: its label, else "run N" (1-based); a repeated name gets " (N)". */
+    public static List<String> runNames(List<LoadResult> runs) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            String l = runs.get(i).label();
+            String n = l == null || l.isBlank() ? "run " + (i + 1) : l.strip();
+            if (names.contains(n)) n = n + " (" + (i + 1) + ")";
+            names.add(n);
+        }
+        return names;
+    }
+
+    /**
+     * One row of the comparison table: a figure and its value per run. {@code group}: a heading row (a kind's name);
+     * {@code bad}: per run, whether the value is a problem (violations, unanswered requests), or null.
+     */
+    public record CompareRow(String figure, List<String> values, boolean group, List<Boolean> bad) {}
+
+    /** The comparison's rows, shared by {@link #compareText} and the compare page. */
+    public static List<CompareRow> compareRows(List<LoadResult> runs) {
+        List<CompareRow> rows = new ArrayList<>();
+        row(rows, runs, "driver", r -> r.settings().driver());
+        row(rows, runs, "walk", r -> r.settings().walk());
+        row(rows, runs, "seed", r -> String.valueOf(r.seed()));
+        row(rows, runs, "journal, checker", r -> r.settings().journal() + ", " + (r.settings().ttm().check() ? "on" : "off"));
+        row(rows, runs, "measured", r -> String.format("%.1f s", r.durationS()));
+        row(rows, runs, "ops/s", r -> String.format("%,.0f", r.opsPerS()));
+        row(rows, runs, "operations", r -> String.format("%,d", r.ops()));
+        row(rows, runs, "evictions/s", r -> String.format("%,.1f", r.evictionsPerS()));
+        row(rows, runs, "bytes moved", r -> bytes(r.counters().bytesMoved()));
+        row(rows, runs, "ENOMEM", r -> String.format("%,d", r.counters().enomem()));
+        row(rows, runs, "validate ENOMEM", r -> share(r, OpKind.VALIDATE, "ENOMEM"));
+        row(rows, runs, "execbuf ENOMEM", r -> share(r, OpKind.EXECBUF, "ENOMEM"));
+        row(rows, runs, "EDEADLK back-offs", r -> String.format("%,d", r.counters().edeadlkBackoffs()));
+        row(rows, runs, "faults MAPPED", r -> String.format("%,d", r.counters().faultMapped()));
+        row(rows, runs, "faults RETRY", r -> String.format("%,d", r.counters().faultRetry()));
+        row(rows, runs, "faults SIGBUS", r -> String.format("%,d", r.counters().faultSigbus()));
+        row(rows, runs, "faults OOM", r -> String.format("%,d", r.counters().faultOom()));
+        row(rows, runs, "io_mem_reserve", r -> String.format("%,d", r.counters().ioReserves()));
+        row(rows, runs, "io_mem_free", r -> String.format("%,d", r.counters().ioFrees()));
+        List<Boolean> badV = new ArrayList<>();
+        List<String> v = new ArrayList<>();
+        for (LoadResult r : runs) {
+            boolean checked = r.settings().ttm().check();
+            v.add(checked ? String.valueOf(r.violations().size()) : "not checked");
+            badV.add(!r.violations().isEmpty());
+        }
+        rows.add(new CompareRow("violations", v, false, badV));
+        if (runs.stream().anyMatch(r -> r.unanswered() > 0)) {
+            List<Boolean> badU = new ArrayList<>();
+            List<String> u = new ArrayList<>();
+            for (LoadResult r : runs) {
+                u.add(String.format("%,d", r.unanswered()));
+                badU.add(r.unanswered() > 0);
+            }
+            rows.add(new CompareRow("unanswered", u, false, badU));
+        }
+        for (OpKind k : OpKind.values()) {
+            boolean ran = false;
+            for (LoadResult r : runs) ran |= count(r, k) > 0;
+            if (!ran) continue;
+            rows.add(new CompareRow(k.key(), java.util.Collections.nCopies(runs.size(), ""), true, null));
+            row(rows, runs, "  count", r -> String.format("%,d", count(r, k)));
+            row(rows, runs, "  p50", r -> count(r, k) == 0 ? "-" : latency(r.kinds().get(k).percentileNs(50)));
+            row(rows, runs, "  p99", r -> count(r, k) == 0 ? "-" : latency(r.kinds().get(k).percentileNs(99)));
+            row(rows, runs, "  p99.9", r -> count(r, k) == 0 ? "-" : latency(r.kinds().get(k).percentileNs(99.9)));
+        }
+        return rows;
+    }
+
+    private static long count(LoadResult r, OpKind k) {
+        LoadResult.KindStats s = r.kinds().get(k);
+        return s == null ? 0 : s.count();
+    }
+
+    /** "12 of 1,771 (0.68%)": how many of a kind's operations ended with {@code outcome}. */
+    private static String share(LoadResult r, OpKind k, String outcome) {
+        long of = count(r, k);
+        long n = of == 0 ? 0 : r.kinds().get(k).outcomes().getOrDefault(outcome, 0L);
+        return String.format("%,d of %,d (%s)", n, of, LoadHtml.percent(n, of));
+    }
+
+    private static void row(List<CompareRow> rows, List<LoadResult> runs, String figure, java.util.function.Function<LoadResult, String> f) {
+        List<String> v = new ArrayList<>();
+        for (LoadResult r : runs) v.add(f.apply(r));
+        rows.add(new CompareRow(figure, v, false, null));
+    }
+
+    /** The comparison as a text table for stdout: a column per run, a row per figure. */
+    public static List<String> compareText(List<LoadResult> runs) {
+        List<String> names = runNames(runs);
+        List<CompareRow> rows = compareRows(runs);
+        int first = "figure".length();
+        for (CompareRow r : rows) first = Math.max(first, r.figure().length());
+        int[] w = new int[runs.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = names.get(i).length();
+            for (CompareRow r : rows) w[i] = Math.max(w[i], r.values().get(i).length());
+        }
+        List<String> out = new ArrayList<>();
+        StringBuilder head = new StringBuilder(pad("figure", first, false));
+        for (int i = 0; i < w.length; i++) head.append("  ").append(pad(names.get(i), w[i], true));
+        out.add(head.toString());
+        for (CompareRow r : rows) {
+            StringBuilder b = new StringBuilder(pad(r.figure(), first, false));
+            if (!r.group()) for (int i = 0; i < w.length; i++) b.append("  ").append(pad(r.values().get(i), w[i], true));
+            out.add(b.toString().stripTrailing());
+        }
+        return out;
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String fill = " ".repeat(Math.max(0, width - s.length()));
+        return right ? fill + s : s + fill;
     }
 
     /** HdrHistogram's percentile distribution, values in microseconds. */
