@@ -281,7 +281,7 @@ class LoadHtmlTest {
             }
             kinds.put(k, new LoadResult.KindStats(k, h.getTotalCount(), outcomes, h));
         }
-        LoadResult.Counters c = new LoadResult.Counters(Long.MAX_VALUE, 1, Long.MAX_VALUE, 2, 1, 3, 3, 1, 0, 1, 0, 0, 0);
+        LoadResult.Counters c = new LoadResult.Counters(Long.MAX_VALUE, 1, Long.MAX_VALUE, 2, 1, 3, 3, 1, 0, 1, 0, 0, 0, 0, 0);
         List<dev.ttm.protocol.invariants.Violation> violations = broken
                 ? List.of(new dev.ttm.protocol.invariants.Violation("INV-8", "io", 12, "io_mem_free <without> a reservation"))
                 : List.of();
