@@ -23,7 +23,9 @@ import org.apache.pekko.serialization.SerializationExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -152,6 +154,10 @@ public final class JournalWriteBenchmark {
             }
         }
 
+        /** CPU of the whole process per persist (microseconds) and cores busy, in the last run. */
+        double lastCpuPerPersist;
+        double lastCores;
+
         boolean nativeLevelDb() {
             return system.settings().config().getBoolean(Journals.JOURNAL + ".native");
         }
@@ -159,12 +165,15 @@ public final class JournalWriteBenchmark {
         /** Persists per second with {@code window} commands outstanding per entity, for about {@code seconds} (then drained). */
         double run(int window, double seconds) throws InterruptedException {
             Run r = new Run(drivers.length);
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (ActorRef<Object> d : drivers) d.tell(new Start(r, window));
             Thread.sleep((long) (seconds * 1000));
             r.running = false;
             if (!r.drained.await(2, TimeUnit.MINUTES)) throw new IllegalStateException("bare persist did not drain");
             double s = (System.nanoTime() - t0) / 1e9;
+            lastCpuPerPersist = (cpuNanos() - c0) / 1e3 / r.done.sum();
+            lastCores = (cpuNanos() - c0) / 1e9 / s;
             return r.done.sum() / s;
         }
 
@@ -215,6 +224,7 @@ public final class JournalWriteBenchmark {
         long[] from = new long[runs + 1];
         long[] to = new long[runs + 1];
         long[] nanos = new long[runs + 1];
+        long[] cpu = new long[runs + 1];
         long ops;
         RuntimeLoad load = new RuntimeLoad("leveldb", false, ActorRuntimeBenchmark.CLIENTS, ActorRuntimeBenchmark.WINDOW, "cores");
         boolean runtimeNative = load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".native");
@@ -228,12 +238,13 @@ public final class JournalWriteBenchmark {
             for (int round = 0; round <= runs; round++) {
                 String name = round == 0 ? "warm-up" : "run " + round;
                 boolean runtimeFirst = round % 2 == 0;
-                if (runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, name);
+                if (runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, name);
                 for (int w = 0; w < windows.length; w++) {
                     bare[w][round] = b.run(windows[w], seconds);
-                    System.out.printf("(a) bare %s, window %d per entity (%d in flight): %,.0f persists/s%n", name, windows[w], windows[w] * entities, bare[w][round]);
+                    System.out.printf("(a) bare %s, window %d per entity (%d in flight): %,.0f persists/s; process CPU %.1f us per persist, %.2f cores%n",
+                            name, windows[w], windows[w] * entities, bare[w][round], b.lastCpuPerPersist, b.lastCores);
                 }
-                if (!runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, name);
+                if (!runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, name);
             }
         } catch (Throwable t) {
             load.close();
@@ -245,6 +256,7 @@ public final class JournalWriteBenchmark {
         long bytes = 0;
         long counted = 0;
         Set<Object> pids = new HashSet<>();
+        Map<Object, Long> byEntity = new HashMap<>();
         try {
             load.ttm.close();
             var entries = JournalReader.read(load.dataDir()).entries();
@@ -257,14 +269,15 @@ public final class JournalWriteBenchmark {
                         ev += e.recorded().events().size();
                         if (run > 0) {
                             pids.add(e.entity());
+                            byEntity.merge(e.entity(), 1L, Long::sum);
                             bytes += size(ser, e.recorded());
                             counted++;
                         }
                     }
                 }
                 double s = nanos[run] / 1e9;
-                System.out.printf("(b) runtime %s: %,d operations, %,d entries, %,d events in %.1f s: %,.0f entries/s, %,.0f events/s, %,.0f ops/s%n",
-                        run == 0 ? "warm-up" : "run " + run, ops, n, ev, s, n / s, ev / s, ops / s);
+                System.out.printf("(b) runtime %s: %,d operations, %,d entries, %,d events in %.1f s: %,.0f entries/s, %,.0f events/s, %,.0f ops/s; process CPU %.1f us per entry%n",
+                        run == 0 ? "warm-up" : "run " + run, ops, n, ev, s, n / s, ev / s, ops / s, cpu[run] / 1e3 / n);
                 if (run > 0) {
                     mean[0] += n / s / runs;
                     mean[1] += ev / s / runs;
@@ -294,16 +307,28 @@ public final class JournalWriteBenchmark {
         double baseline = bare[best][0];
         System.out.printf("(b) runtime, mean: %,.0f entries/s, %,.0f events/s, %,.0f operations/s; %d entities wrote; mean entry %.0f bytes CBOR (bare event %d)%n",
                 mean[0], mean[1], mean[2], pids.size(), (double) bytes / Math.max(1, counted), bareSize);
+        long all = byEntity.values().stream().mapToLong(Long::longValue).sum();
+        System.out.printf("(b) runtime entries by entity (measured runs): %s%n", byEntity.entrySet().stream()
+                .sorted(Map.Entry.<Object, Long>comparingByValue().reversed()).limit(6)
+                .map(e -> String.format("%s %.1f%%", e.getKey(), 100.0 * e.getValue() / all)).toList() + ", ...");
         System.out.printf("baseline: bare window %d, %,.0f persists/s%nratio (b) entries/s / (a) persists/s: %.3f (target 0.70); (b) events/s / (a) events/s: %.3f%n",
                 windows[best], baseline, mean[0] / baseline, mean[1] / baseline);
     }
 
+    /** CPU time of the whole process so far. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     /** One runtime run of {@code ops} operations; the stamps before and after delimit its entries in the journal. */
-    private static void runtimeRun(RuntimeLoad load, long ops, int round, long[] from, long[] to, long[] nanos, String name) {
+    private static void runtimeRun(RuntimeLoad load, long ops, int round, long[] from, long[] to, long[] nanos, long[] cpu, String name) {
         from[round] = load.ttm.wiring().lastStamp();
+        long c0 = cpuNanos();
         RuntimeLoad.Result res = load.run(ops);
+        cpu[round] = cpuNanos() - c0;
         to[round] = load.ttm.wiring().lastStamp();
         nanos[round] = res.nanos();
-        System.out.printf("(b) runtime %s: %,d operations in %.1f s: %,.0f ops/s%n", name, ops, res.nanos() / 1e9, res.opsPerSecond());
+        System.out.printf("(b) runtime %s: %,d operations in %.1f s: %,.0f ops/s; process CPU %.2f cores%n", name, ops, res.nanos() / 1e9, res.opsPerSecond(),
+                cpu[round] / (double) res.nanos());
     }
 }
