@@ -225,6 +225,7 @@ public final class JournalWriteBenchmark {
         long[] to = new long[runs + 1];
         long[] nanos = new long[runs + 1];
         long[] cpu = new long[runs + 1];
+        long[] opsDone = new long[runs + 1];
         long ops;
         RuntimeLoad load = new RuntimeLoad("leveldb", false, ActorRuntimeBenchmark.CLIENTS, ActorRuntimeBenchmark.WINDOW, "cores");
         boolean runtimeNative = load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".native");
@@ -235,9 +236,11 @@ public final class JournalWriteBenchmark {
             // Operations per runtime run from a short probe, so that a run lasts about `seconds`.
             RuntimeLoad.Result probe = load.run(2_000);
             ops = Math.max(1_000, (long) (probe.opsPerSecond() * seconds));
-            for (int round = 0; round <= runs; round++) {
+                        for (int round = 0; round <= runs; round++) {
                 String name = round == 0 ? "warm-up" : "run " + round;
                 boolean runtimeFirst = round % 2 == 0;
+                if (round == 1) ops = Math.max(1_000, (long) (opsDone[0] / (nanos[0] / 1e9) * seconds)); // from the warm-up's rate
+                opsDone[round] = ops;
                 if (runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, name);
                 for (int w = 0; w < windows.length; w++) {
                     bare[w][round] = b.run(windows[w], seconds);
@@ -277,11 +280,11 @@ public final class JournalWriteBenchmark {
                 }
                 double s = nanos[run] / 1e9;
                 System.out.printf("(b) runtime %s: %,d operations, %,d entries, %,d events in %.1f s: %,.0f entries/s, %,.0f events/s, %,.0f ops/s; process CPU %.1f us per entry%n",
-                        run == 0 ? "warm-up" : "run " + run, ops, n, ev, s, n / s, ev / s, ops / s, cpu[run] / 1e3 / n);
+                        run == 0 ? "warm-up" : "run " + run, opsDone[run], n, ev, s, n / s, ev / s, opsDone[run] / s, cpu[run] / 1e3 / n);
                 if (run > 0) {
                     mean[0] += n / s / runs;
                     mean[1] += ev / s / runs;
-                    mean[2] += ops / s / runs;
+                    mean[2] += opsDone[run] / s / runs;
                 }
             }
         } finally {
