@@ -68,6 +68,9 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR", description = "Where the reports go (default: a new folder under DATA/reports/).")
     Path report;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other setting, e.g. --set ttm.multihop=on (repeatable; over --config).")
+    List<String> sets = new ArrayList<>();
+
     @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file with ttm { } settings, under the options given here.")
     Path configFile;
 
@@ -117,6 +120,23 @@ public final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--mix", paramLabel = "MIX", description = "Operation mix, OP:WEIGHT,... of execbuf, fault, validate, kmap, unmap, pin, churn (ttm.load.mix).")
     String mix;
+
+    @Option(names = "--hot", paramLabel = "FRACTION:SHARE", description = "Skew: SHARE of the operations go to the first FRACTION of the BOs,"
+            + " e.g. 0.2:0.8 (ttm.load.hot.fraction, ttm.load.hot.share).")
+    String hot;
+
+    @Option(names = "--execbuf-bos", paramLabel = "MIN-MAX", description = "BOs per execbuf (ttm.load.execbuf.min-bos, max-bos; default 1-4).")
+    String execbufBos;
+
+    @Option(names = "--fence-latency", paramLabel = "MIN-MAX", description = "How long the GPU takes to signal an execbuf's fence, e.g. 1ms-5ms"
+            + " (ttm.load.execbuf.fence-latency).")
+    String fenceLatency;
+
+    @Option(names = "--gpu-queue", paramLabel = "N", description = "Unsignalled execbufs per client before the oldest is signalled at once (ttm.load.execbuf.gpu-queue).")
+    String gpuQueue;
+
+    @Option(names = "--pin-time", paramLabel = "DURATION", description = "How long a pin operation holds its pin (ttm.load.pin-time).")
+    String pinTime;
 
     @Option(names = "--rate", paramLabel = "OPS", description = "Open model: operations per second over all clients; 0 = closed model (ttm.load.rate).")
     String rate;
@@ -383,6 +403,19 @@ public final class LoadCommand implements Callable<Integer> {
         put(o, "ttm.load.operations", ops);
         put(o, "ttm.load.warmup", warmup);
         put(o, "ttm.load.crash-after", crashAfter);
+        put(o, "ttm.load.pin-time", pinTime);
+        put(o, "ttm.load.execbuf.gpu-queue", gpuQueue);
+        pair(o, "--hot", hot, ":", "ttm.load.hot.fraction", "ttm.load.hot.share");
+        pair(o, "--execbuf-bos", execbufBos, "-", "ttm.load.execbuf.min-bos", "ttm.load.execbuf.max-bos");
+        pair(o, "--fence-latency", fenceLatency, "-", "ttm.load.execbuf.fence-latency.min", "ttm.load.execbuf.fence-latency.max");
+        for (String kv : sets) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new ParameterException(spec.commandLine(), "--set takes KEY=VALUE, not '" + kv + "'");
+            String key = kv.substring(0, eq).trim();
+            if (!key.startsWith("ttm.") && !key.startsWith("pekko."))
+                throw new ParameterException(spec.commandLine(), "--set " + kv + ": only ttm.* and pekko.* settings");
+            o.putIfAbsent(key, kv.substring(eq + 1).trim());
+        }
         if (!inject.isEmpty()) o.put("ttm.load.inject", inject);
         Config base = ConfigFactory.load();
         if (resume != null) base = resumed(o).withFallback(base);
@@ -446,6 +479,15 @@ public final class LoadCommand implements Callable<Integer> {
         return ConfigFactory.empty().withValue("ttm.regions", ConfigValueFactory.fromIterable(regions));
     }
 
+    /** An option of two values ({@code 0.2:0.8}, {@code 1-4}) for two keys. */
+    private void pair(Map<String, Object> o, String option, String value, String sep, String first, String second) {
+        if (value == null) return;
+        int at = value.indexOf(sep);
+        if (at <= 0 || at == value.length() - 1) throw new ParameterException(spec.commandLine(), option + " takes A" + sep + "B, not '" + value + "'");
+        o.put(first, value.substring(0, at).trim());
+        o.put(second, value.substring(at + 1).trim());
+    }
+
     private static void put(Map<String, Object> o, String key, String value) {
         if (value != null) o.put(key, value);
     }
@@ -466,7 +508,10 @@ public final class LoadCommand implements Callable<Integer> {
             Map.entry("ttm.load.outstanding", "--outstanding"), Map.entry("ttm.load.mix", "--mix"), Map.entry("ttm.load.rate", "--rate"),
             Map.entry("ttm.load.think-time", "--think-time"), Map.entry("ttm.load.duration", "--duration"),
             Map.entry("ttm.load.operations", "--ops"), Map.entry("ttm.load.warmup", "--warmup"),
-            Map.entry("ttm.load.inject", "--inject"), Map.entry("ttm.load.crash-after", "--crash-after"), Map.entry("ttm.regions", "--vram/--window/--tt"));
+            Map.entry("ttm.load.inject", "--inject"), Map.entry("ttm.load.pin-time", "--pin-time"),
+            Map.entry("ttm.load.execbuf.gpu-queue", "--gpu-queue"), Map.entry("ttm.load.hot.fraction", "--hot"), Map.entry("ttm.load.hot.share", "--hot"),
+            Map.entry("ttm.load.execbuf.min-bos", "--execbuf-bos"), Map.entry("ttm.load.execbuf.max-bos", "--execbuf-bos"),
+            Map.entry("ttm.load.execbuf.fence-latency.min", "--fence-latency"), Map.entry("ttm.load.execbuf.fence-latency.max", "--fence-latency"), Map.entry("ttm.load.crash-after", "--crash-after"), Map.entry("ttm.regions", "--vram/--window/--tt"));
 
     private LoadRun.Progress progress() {
         return new LoadRun.Progress() {
