@@ -102,7 +102,7 @@ public record LoadSettings(
         if (execbufMaxBos > bos) bad("ttm.load.execbuf.max-bos", "is more than the BOs (" + bos + ")");
         if (fenceLatencyMin.compareTo(fenceLatencyMax) > 0) bad("ttm.load.execbuf.fence-latency.min", "is more than fence-latency.max");
         if (operations == 0 && duration.isZero()) bad("ttm.load.duration", "must be positive unless ttm.load.operations is");
-        if (operations == 0 && warmup.compareTo(duration) >= 0) bad("ttm.load.warmup", warmup + " leaves nothing of duration " + duration + " to measure");
+        if (operations == 0 && warmup.compareTo(duration) >= 0) bad("ttm.load.warmup", human(warmup) + " leaves nothing of the duration (" + human(duration) + ") to measure");
         if (!ttm.device().regions().containsKey("VRAM")) bad("ttm.regions", "a load needs a VRAM region");
         for (InjectSpec i : inject) {
             if (i.what() == InjectSpec.What.CRASH && ttm.settings().journal() == dev.ttm.actors.runtime.Settings.Journal.NONE)
@@ -141,6 +141,11 @@ public record LoadSettings(
     /** The mean size of a workload BO, bytes. */
     public double meanBoBytes() {
         return sizes.mean(Long::doubleValue);
+    }
+
+    /** 1.5 s, 250 ms. */
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     // ---- reading keys: every error names its key ----------------------------------------------------------------
