@@ -419,7 +419,7 @@ public final class LoadHtml {
         xMax = Math.min(xMax, 9);
         List<Chart.Tick> ticks = new ArrayList<>();
         for (int n = 0; n <= (int) xMax; n++) ticks.add(new Chart.Tick(n, nines(n)));
-        Chart c = new Chart(id, "percentile", "latency", Chart.Scale.LOG, Chart::latency).width(width).x(0, xMax).xTicks(ticks).plotHeight(width < Chart.FULL ? 260 : 280);
+        Chart c = new Chart(id, "percentile (log scale of nines)", "latency", Chart.Scale.LOG, Chart::latency).width(width).x(0, xMax).xTicks(ticks).plotHeight(width < Chart.FULL ? 260 : 280);
         for (Map.Entry<String, Histogram> e : hists.entrySet()) {
             double[][] pts = percentiles(e.getValue(), xMax);
             c.add(new Chart.Series(e.getKey(), colours.getOrDefault(e.getKey(), GREY), pts[0], pts[1]));
