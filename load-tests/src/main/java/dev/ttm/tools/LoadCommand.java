@@ -272,6 +272,28 @@ public final class LoadCommand implements Callable<Integer> {
         return new Outcome(EXIT_OK, result, Reports.write(result, reportDir));
     }
 
+    /**
+     * Runs the first variant unmeasured (no journal, no checker, no reports) for its warm-up time before a comparison:
+     * the runs share one JVM, and without this the first would pay for the JIT compiler's work and look slower.
+     */
+    private void warmUpTheJvm(LoadSettings first) {
+        if (first.warmup().isZero()) return;
+        err.println("ttm load: warming the JVM up for " + first.warmup().toMillis() / 1000.0 + " s before the comparison (not measured)");
+        Config c = first.config().withValue("ttm.journal", ConfigValueFactory.fromAnyRef("none"))
+                .withValue("ttm.check", ConfigValueFactory.fromAnyRef("off"))
+                .withValue("ttm.load.duration", ConfigValueFactory.fromAnyRef(first.warmup().toMillis() + "ms"))
+                .withValue("ttm.load.operations", ConfigValueFactory.fromAnyRef(0))
+                .withValue("ttm.load.warmup", ConfigValueFactory.fromAnyRef("0s"))
+                .withValue("ttm.load.inject", ConfigValueFactory.fromIterable(List.of()));
+        LoadSettings s = LoadSettings.from(c);
+        try (TtmSystem ttm = TtmSystem.start(s.config())) {
+            LoadRun run = new LoadRun(s, ttm, null, err);
+            run.setUp();
+            run.run("jit", null, null);
+            run.tearDown();
+        }
+    }
+
     /** The exit status a result calls for by itself: unanswered requests, then violations. */
     private static int verdict(LoadResult r) {
         if (r.unanswered() > 0) return EXIT_RUN_FAILED;
@@ -315,6 +337,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         }
         Path reportDir = report != null ? report : dataDir.resolve("reports").resolve(LocalDateTime.now().format(STAMP) + "-compare");
+        warmUpTheJvm(variants.get(0));
         List<LoadResult> results = new ArrayList<>();
         int status = EXIT_OK;
         for (int i = 0; i < labels.size(); i++) {
