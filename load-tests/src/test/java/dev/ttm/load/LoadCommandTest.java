@@ -122,6 +122,22 @@ class LoadCommandTest {
     }
 
     @Test
+    void aComparisonRunsTheSameSeededWorkloadOnEachWalk(@TempDir Path tmp) throws Exception {
+        Path reports = tmp.resolve("cmp");
+        int status = load(with(SMALL, "--data", tmp.resolve("d").toString(), "--report", reports.toString(), "--journal", "none",
+                "--compare-walks", "ticket,exec", "--duration", "2s", "--warmup", "500ms", "--seed", "8"));
+        assertEquals(0, status, out() + err());
+        assertTrue(out().contains("ticket") && out().contains("exec") && out().contains("EDEADLK back-offs"), out());
+        JsonNode runs = new ObjectMapper().readTree(reports.resolve("compare.json").toFile());
+        assertEquals(2, runs.size());
+        assertEquals(8, runs.get(0).get("seed").asLong());
+        assertEquals(8, runs.get(1).get("seed").asLong());
+        assertEquals("ticket", runs.get(0).get("walk").asText());
+        assertEquals("exec", runs.get(1).get("walk").asText());
+        assertTrue(Files.size(reports.resolve("compare.html")) > 0 && Files.isRegularFile(reports.resolve("exec").resolve("summary.json")));
+    }
+
+    @Test
     void badOptionsAreUsageErrorsThatNameTheOption(@TempDir Path tmp) {
         assertEquals(2, load("--bos", "-3"));
         assertTrue(err().contains("--bos (ttm.load.bos: must be at least 1"), err());
