@@ -10,10 +10,13 @@ import dev.ttm.protocol.model.StateDigest;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -58,6 +61,8 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     // after it), how many model messages reached the command handler, and the state it is in.
     private boolean ready;
     private boolean writing;
+    /** Deletions of older snapshots asked of the snapshot store and not yet answered (see {@link #quiet}). */
+    private int deleting;
     private long handled;
     private S current;
 
@@ -183,6 +188,14 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
                 .onSignal(RecoveryFailed.class, (state, f) -> {
                     if (wiring.recovering()) wiring.recoveryFailed(self, f.getFailure());
                 })
+                .onSignal(SnapshotCompleted.class, (state, c) -> {
+                    if (deletesAfter(c.metadata().sequenceNr())) deleting++;
+                })
+                .onSignal(DeleteSnapshotsCompleted.class, (state, c) -> deleting = Math.max(0, deleting - 1))
+                .onSignal(DeleteSnapshotsFailed.class, (state, f) -> {
+                    deleting = Math.max(0, deleting - 1);
+                    org.slf4j.LoggerFactory.getLogger(EntityActor.class).warn("{}: failed to delete old snapshots ({}): {}", self, f.target(), f.getFailure().toString());
+                })
                 .build();
     }
 
@@ -206,9 +219,25 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
         snapshotPlain = null;
     }
 
+    /**
+     * Whether Pekko deletes older snapshots once the snapshot at {@code seqNr} is stored: with
+     * {@code RetentionCriteria.snapshotEvery(n, kept)} (kept > 1) it deletes those up to {@code seqNr - kept * n} when
+     * that is above 0 (Pekko's {@code SnapshotCountRetentionCriteriaImpl.deleteUpperSequenceNr}), and tells the entity
+     * when done ({@link DeleteSnapshotsCompleted}, {@link DeleteSnapshotsFailed}).
+     */
+    private boolean deletesAfter(long seqNr) {
+        return snapshots != null && SNAPSHOTS_KEPT > 1 && seqNr - (long) SNAPSHOTS_KEPT * settings.snapshotEvery() > 0;
+    }
+
+    /**
+     * Quiet: recovered, nothing being written or stored, no deletion of old snapshots awaiting its answer (an answer
+     * that reached the restarted shell while it waits for its recovery permit is stashed and, unstashed after the
+     * recovery, ends Pekko's unstashing: the commands stashed behind it would wait for a next command that may never
+     * come), and every model message handed to the shell has reached the command handler.
+     */
     @Override
     public boolean quiet(long passed) {
-        return ready && !writing && passed == handled;
+        return ready && !writing && deleting == 0 && passed == handled;
     }
 
     @Override
