@@ -3,6 +3,7 @@ package dev.ttm.actors;
 import com.typesafe.config.Config;
 import dev.ttm.actors.config.TtmConfig;
 import dev.ttm.actors.runtime.ClientSink;
+import dev.ttm.actors.runtime.CrashReport;
 import dev.ttm.actors.runtime.Guardian;
 import dev.ttm.actors.runtime.Monitor;
 import dev.ttm.actors.runtime.RecoveryReport;
@@ -456,6 +457,46 @@ public final class TtmSystem implements AutoCloseable {
     public CompletionStage<InvariantReport> invariantReport() {
         if (monitor == null || checker == null) return CompletableFuture.completedFuture(new InvariantReport(false, List.of()));
         return invariants().thenApply(v -> new InvariantReport(true, v));
+    }
+
+    // ---- fault injection ------------------------------------------------------------------------------------------
+    /**
+     * Injects an actor crash: the entity {@code entity} throws, its supervisor restarts it, and it recovers its state
+     * from the journal; the stage completes once it has, with what it recovered ({@link CrashReport}:
+     * {@link CrashReport#sameState()} is whether the recovered state's digest is the one it had when it threw). The
+     * entity may be in the middle of an operation: it throws at the first point where that loses nothing, and every
+     * request in flight is still answered, exactly once ({@link Wiring#crash}; docs/runtime.md, "Actor crashes").
+     *
+     * <p>{@code entity} names a buffer object, a region manager or the IO manager: {@code io}, {@code region:NAME},
+     * {@code bo:NAME}, or a bare name, which is a region if the device has one by that name and a BO otherwise.
+     *
+     * @throws IllegalStateException with {@code ttm.journal = none}: there is nothing to recover from, so crashes are
+     *                               refused rather than faked (a restart that kept the in-memory state would test nothing)
+     * @throws IllegalArgumentException when no such entity runs (the stage fails with it instead while the system still
+     *                                  recovers at start), or the name is an execbuf's
+     */
+    public CompletionStage<CrashReport> crash(String entity) {
+        if (entity == null || entity.isBlank()) throw new IllegalArgumentException("crash: missing entity name");
+        return crash(entityAddress(entity.trim()));
+    }
+
+    /** {@link #crash(String)} by address. */
+    public CompletionStage<CrashReport> crash(Address entity) {
+        if (config.settings().journal() == Settings.Journal.NONE)
+            throw new IllegalStateException("crash " + entity + ": ttm.journal = none keeps no journal to recover from; "
+                    + "crash injection needs ttm.journal = leveldb or memory");
+        if (closed()) return closedStage();
+        return whenReady(() -> wiring.crash(entity));
+    }
+
+    /** {@code io}, {@code region:NAME}, {@code bo:NAME}, or a bare name (a region of the device's, else a BO). */
+    Address entityAddress(String name) {
+        if (name.equals("io")) return Address.IO;
+        if (name.startsWith("region:")) return new Address.Region(name.substring("region:".length()));
+        if (name.startsWith("bo:")) return new Address.Bo(name.substring("bo:".length()));
+        if (name.startsWith("exec:")) throw new IllegalArgumentException("crash " + name + ": an execbuf is short-lived and is not crashed");
+        if (device().regions().containsKey(name)) return new Address.Region(name);
+        return new Address.Bo(name);
     }
 
     // ---- views and the invariant report (from the monitor's fold; needs ttm.check = on) --------------------------

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -110,7 +111,7 @@ class ConcurrencyTest {
     void manyClientsHammerAFewHundredBosAndEverythingSettles() throws Exception {
         long seed = seed();
         long t0 = System.nanoTime();
-        try (TtmSystem system = TtmSystem.start(config())) {
+        try (TtmSystem system = TtmSystem.start(systemConfig())) {
             ttm = system;
             Random setup = new Random(seed);
             long totalPages = 0;
@@ -142,7 +143,19 @@ class ConcurrencyTest {
                 threads.add(t);
                 t.start();
             }
+            AtomicBoolean clientsDone = new AtomicBoolean();
+            Runnable side = besideTheClients(seed, clientsDone);
+            Thread beside = side == null ? null : new Thread(() -> {
+                try {
+                    side.run();
+                } catch (Throwable e) {
+                    crashed.add(e);
+                }
+            }, "ttm-beside-the-clients");
+            if (beside != null) beside.start();
             for (Thread t : threads) t.join();
+            clientsDone.set(true);
+            if (beside != null) beside.join();
             if (!crashed.isEmpty()) {
                 AssertionError e = new AssertionError("a client failed: " + crashed.peek(), crashed.peek());
                 crashed.stream().skip(1).forEach(e::addSuppressed);
@@ -184,8 +197,22 @@ class ConcurrencyTest {
 
             InvariantReport report = TestSystems.join(ttm.invariantReport());
             assertTrue(report.ok(), report::toString);
+            afterSettling();
         }
     }
+
+    /** The system's configuration (a subclass may run the same workload on another). */
+    Config systemConfig() {
+        return config();
+    }
+
+    /** What runs on a thread of its own beside the clients (a subclass injects faults) until {@code clientsDone}; null: nothing. */
+    Runnable besideTheClients(long seed, AtomicBoolean clientsDone) {
+        return null;
+    }
+
+    /** A subclass's own checks, once everything has settled and the checks above passed. */
+    void afterSettling() {}
 
     // ---- one client --------------------------------------------------------------------------------------------
     final class Client {

@@ -56,6 +56,11 @@ public final class ClientSink {
         else if (adapter != null) adapter.tell(r);
     }
 
+    /** Where futures the runtime hands out are completed (never on an entity's thread). */
+    Executor executor() {
+        return executor;
+    }
+
     public Reply reply(long requestId) {
         return retained.get(requestId);
     }

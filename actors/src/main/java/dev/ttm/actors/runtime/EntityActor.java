@@ -10,10 +10,13 @@ import dev.ttm.protocol.model.StateDigest;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -34,7 +37,8 @@ import java.util.function.Predicate;
  * recovers tells the guardian when it has recovered (its last stamp; for the monitor, what it replayed); a region
  * manager takes a snapshot every {@code ttm.actors.snapshot-every} entries ({@link SnapshotForm}).
  */
-public final class EntityActor<S, M extends Message, E extends Event> extends EventSourcedBehavior<Message, Recorded, S> {
+public final class EntityActor<S, M extends Message, E extends Event> extends EventSourcedBehavior<Message, Recorded, S>
+        implements CrashPoint.Shell {
     /** Snapshots kept per entity (older ones are deleted; journal entries never are). */
     static final int SNAPSHOTS_KEPT = 2;
 
@@ -53,16 +57,41 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     private List<Recorded> replayed;
     /** The snapshot the recovery started from (plain form), or null. */
     private Object snapshotPlain;
+    // For crash injection (CrashPoint): whether it has recovered, whether a decision is being written (or the snapshot
+    // after it), how many model messages reached the command handler, and the state it is in.
+    private boolean ready;
+    private boolean writing;
+    /** Deletions of older snapshots asked of the snapshot store and not yet answered (see {@link #quiet}). */
+    private int deleting;
+    private long handled;
+    private S current;
 
     /**
      * {@code finishes}: a decision with these events leaves the entity nothing to do (an execbuf that answered);
      * {@code snapshots}: how its state goes to the snapshot store, or null for none.
+     *
+     * <p>An entity that never finishes (a BO, a region manager, the IO manager) runs under a supervisor that restarts
+     * it when a crash is injected ({@link Wiring#crash}, {@link CrashPoint}): each restart is a new shell that recovers
+     * from the journal. Any other failure stops it, as before (Pekko's default): a restart would drop the message it
+     * failed on. An execbuf is short-lived and is not crashed.
      */
     public static <S, M extends Message, E extends Event> Behavior<Message> create(
             Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes,
             SnapshotForm<S> snapshots) {
         if (settings.journal() == Settings.Journal.NONE) return PlainEntity.create(self, decider, wiring, finishes);
-        return Behaviors.setup(ctx -> new EntityActor<>(self, decider, wiring, settings, finishes, settings.regionSnapshots() ? snapshots : null));
+        SnapshotForm<S> form = settings.regionSnapshots() ? snapshots : null;
+        if (finishes != PlainEntity.NEVER) return Behaviors.setup(ctx -> new EntityActor<>(self, decider, wiring, settings, finishes, form));
+        Behavior<Message> shell = Behaviors.setup(ctx -> {
+            EntityActor<S, M, E> entity = new EntityActor<>(self, decider, wiring, settings, finishes, form);
+            return cast(Behaviors.intercept(() -> new CrashPoint(entity), cast(entity)));
+        });
+        return Behaviors.supervise(shell).onFailure(CrashPoint.Injected.class, SupervisorStrategy.restart().withLoggingEnabled(false));
+    }
+
+    /** The crash interceptor sees every message (the journal's answers too), not only model messages. */
+    @SuppressWarnings("unchecked")
+    private static <T> Behavior<T> cast(Behavior<?> b) {
+        return (Behavior<T>) b;
     }
 
     private EntityActor(Address self, Decider<S, M, E> decider, Wiring wiring, Settings settings, Predicate<List<? extends Event>> finishes,
@@ -103,6 +132,7 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     }
 
     private Effect<Recorded, S> onCommand(S state, Message msg) {
+        handled++;
         Decision<E> d = decider.decide(state, decider.inbound().cast(msg));
         long stamp = wiring.stamp();
         if (d.events().isEmpty() && !sendsToEntities(d.sends())) {
@@ -110,13 +140,19 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             return Effect().none();
         }
         Recorded entry = new Recorded(wiring.runId, stamp, msg, new ArrayList<>(d.events()));
+        writing = true;
         if (finishes.test(d.events())) {
             return Effect().persist(entry).thenRun(after -> {
+                writing = false;
                 wiring.finished(self);
                 wiring.decided(stamp, self, msg, d.events(), d.sends());
             }).thenStop();
         }
-        return Effect().persist(entry).thenRun(after -> wiring.decided(stamp, self, msg, d.events(), d.sends()));
+        // Pekko runs this once the entry is written and, when one is due, the snapshot after it is stored.
+        return Effect().persist(entry).thenRun(after -> {
+            writing = false;
+            wiring.decided(stamp, self, msg, d.events(), d.sends());
+        });
     }
 
     /**
@@ -139,6 +175,7 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             for (int i = 0; i < es.size(); i++) s = decider.evolve(s, (E) es.get(i));
             lastStamp = entry.stamp();
             replayedCount++;
+            current = s;
             if (replayed != null) replayed.add(entry);
             return s;
         });
@@ -151,15 +188,61 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
                 .onSignal(RecoveryFailed.class, (state, f) -> {
                     if (wiring.recovering()) wiring.recoveryFailed(self, f.getFailure());
                 })
+                .onSignal(SnapshotCompleted.class, (state, c) -> {
+                    if (deletesAfter(c.metadata().sequenceNr())) deleting++;
+                })
+                .onSignal(DeleteSnapshotsCompleted.class, (state, c) -> deleting = Math.max(0, deleting - 1))
+                .onSignal(DeleteSnapshotsFailed.class, (state, f) -> {
+                    deleting = Math.max(0, deleting - 1);
+                    org.slf4j.LoggerFactory.getLogger(EntityActor.class).warn("{}: failed to delete old snapshots ({}): {}", self, f.target(), f.getFailure().toString());
+                })
                 .build();
     }
 
-    /** Recovered: while the system recovers, the guardian hears of it (what was replayed goes on to the monitor). */
+    /**
+     * Recovered: while the system recovers, the guardian hears of it (what was replayed goes on to the monitor); after
+     * an injected crash, the crash is done. (After a journal failure's restart too: nothing is being written then.)
+     */
     private void recovered(S state) {
+        current = state;
+        ready = true;
+        writing = false;
         if (wiring.recovering()) wiring.recovered(self, lastStamp, replayedCount, snapshotPlain, replayed == null ? List.of() : replayed,
                 replayed == null ? null : StateDigest.digest(state));
+        else {
+            CrashPoint.Ticket t = wiring.crashUnderWay(self);
+            if (t != null && t.thrown())
+                wiring.crashRecovered(t, new CrashReport(self, t.digestBefore, StateDigest.digest(state), replayedCount, snapshotPlain != null, t.deferredBy,
+                        System.nanoTime() - t.requested));
+        }
         replayed = null;
         snapshotPlain = null;
+    }
+
+    /**
+     * Whether Pekko deletes older snapshots once the snapshot at {@code seqNr} is stored: with
+     * {@code RetentionCriteria.snapshotEvery(n, kept)} (kept > 1) it deletes those up to {@code seqNr - kept * n} when
+     * that is above 0 (Pekko's {@code SnapshotCountRetentionCriteriaImpl.deleteUpperSequenceNr}), and tells the entity
+     * when done ({@link DeleteSnapshotsCompleted}, {@link DeleteSnapshotsFailed}).
+     */
+    private boolean deletesAfter(long seqNr) {
+        return snapshots != null && SNAPSHOTS_KEPT > 1 && seqNr - (long) SNAPSHOTS_KEPT * settings.snapshotEvery() > 0;
+    }
+
+    /**
+     * Quiet: recovered, nothing being written or stored, no deletion of old snapshots awaiting its answer (an answer
+     * that reached the restarted shell while it waits for its recovery permit is stashed and, unstashed after the
+     * recovery, ends Pekko's unstashing: the commands stashed behind it would wait for a next command that may never
+     * come), and every model message handed to the shell has reached the command handler.
+     */
+    @Override
+    public boolean quiet(long passed) {
+        return ready && !writing && deleting == 0 && passed == handled;
+    }
+
+    @Override
+    public String digest() {
+        return StateDigest.digest(current);
     }
 
     /** An entity without snapshots never asks the snapshot store (the store answers that at once, without a look). */

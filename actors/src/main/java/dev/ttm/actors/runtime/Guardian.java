@@ -89,6 +89,7 @@ public final class Guardian {
     /** {@code ready} completes (on {@code executor}) once every entity has recovered. */
     public static Behavior<Command> create(DeviceConfig device, Wiring wiring, Settings settings, CompletableFuture<RecoveryReport> ready,
                                            Executor executor) {
+        wiring.journaled(settings.journal() != Settings.Journal.NONE);
         return Behaviors.setup(ctx -> {
             wiring.guardian(ctx.getSelf());
             Children children = new Children(ctx, device, wiring, settings, ready, executor);

@@ -7,8 +7,11 @@ import dev.ttm.protocol.model.Event;
 import dev.ttm.protocol.model.Message;
 import dev.ttm.protocol.model.Reply;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,6 +30,10 @@ public final class Wiring {
     private volatile ActorRef<Monitor.Command> monitor;
     private volatile ActorRef<Guardian.Command> guardian;
     private volatile boolean recovering = true;
+    /** Whether entities journal their decisions (not with ttm.journal = none): what a crash needs to recover from. */
+    private volatile boolean journaled = true;
+    /** The crash under way per entity (see {@link #crash}). */
+    private final ConcurrentHashMap<Address, CrashPoint.Ticket> crashes = new ConcurrentHashMap<>();
 
     public Wiring(String runId, long lastStamp, ClientSink clients) {
         this.runId = runId;
@@ -171,6 +178,59 @@ public final class Wiring {
     /** The entity at {@code a} is done (an execbuf that answered): nothing addresses it again. */
     void finished(Address a) {
         directory.unregister(a);
+    }
+
+    // ---- actor-crash injection ---------------------------------------------------------------------------------
+    void journaled(boolean j) {
+        this.journaled = j;
+    }
+
+    /**
+     * Makes the entity at {@code a} (a buffer object, a region manager or the IO manager) throw, so that its
+     * supervisor restarts it and it recovers its state from its journal; the stage completes once it has (with what
+     * it recovered: {@link CrashReport}, whose {@link CrashReport#sameState()} says whether the digest of the state
+     * it recovered is the one it had when it threw).
+     *
+     * <p>The entity throws at the first point where that loses nothing ({@link CrashPoint}): at once when the request
+     * reaches it, if it has nothing stashed and nothing being written; otherwise right after the message that leaves
+     * it so. It may be in the middle of a model operation (a BO waiting for a region's eviction, with requests queued
+     * behind it): that is in its state and its journal. What is not yet taken stays in its mailbox, which the restart
+     * keeps; no message is lost or handled twice, and the monitor's fold goes on undisturbed (a crash takes no stamp
+     * and decides nothing). The crash counts as in flight until the recovery is done, so quiescence waits for it.
+     * One crash of an entity at a time: a request for one already under way goes out when that one is done.
+     *
+     * @throws IllegalStateException with {@code ttm.journal = none} (nothing to recover from), or while the system
+     *                               still recovers from the journal at start
+     * @throws IllegalArgumentException for an execbuf or a client (only BOs, regions and the IO manager run under the
+     *                                  crash supervisor), or an address with no entity
+     */
+    public CompletableFuture<CrashReport> crash(Address a) {
+        if (!journaled)
+            throw new IllegalStateException("ttm.journal = none: an entity that crashes would have no journal to recover from; "
+                    + "crash injection needs ttm.journal = leveldb or memory");
+        if (!(a instanceof Address.Bo || a instanceof Address.Region || a instanceof Address.Io))
+            throw new IllegalArgumentException("only a BO, a region manager or the IO manager can be crashed, not " + a);
+        if (recovering) throw new IllegalStateException("the system is still recovering its entities from the journal: no crash before it is ready");
+        ActorRef<Message> ref = directory.lookup(a);
+        if (ref == null) throw new IllegalArgumentException("no entity at " + a);
+        CrashPoint.Ticket t = new CrashPoint.Ticket(a);
+        CrashPoint.Ticket under = crashes.putIfAbsent(a, t);
+        if (under != null) return under.done.handle((r, e) -> a).thenCompose(this::crash);
+        inFlight.incrementAndGet();
+        Adapter.toClassic(ref).tell(new CrashPoint.Request(t), org.apache.pekko.actor.ActorRef.noSender());
+        return t.done;
+    }
+
+    /** The crash of {@code a} under way, or null. */
+    CrashPoint.Ticket crashUnderWay(Address a) {
+        return crashes.isEmpty() ? null : crashes.get(a);
+    }
+
+    /** The entity of {@code t} has thrown, restarted and recovered: the crash is done. */
+    void crashRecovered(CrashPoint.Ticket t, CrashReport report) {
+        crashes.remove(t.entity, t);
+        inFlight.decrementAndGet();
+        clients.executor().execute(() -> t.done.complete(report));
     }
 
     private void send(Address to, Message m) {
