@@ -22,13 +22,19 @@ import java.util.function.IntFunction;
 final class Injector implements AutoCloseable {
     private static final Address.Client INJECTOR = new Address.Client("load-injector");
 
-    /** Makes the entity at an address throw mid-operation and recover (the runtime's crash injection). */
-    interface Crash {
-        void crash(Address entity);
+    /**
+     * Makes the entity at an address throw mid-operation and recover (the runtime's crash injection,
+     * {@link TtmSystem#crash(Address)}); the stage completes once it has recovered.
+     */
+    public interface Crash {
+        java.util.concurrent.CompletionStage<?> crash(Address entity);
     }
 
     final LongAdder armed = new LongAdder();
     final LongAdder crashes = new LongAdder();
+    final LongAdder crashesRecovered = new LongAdder();
+    /** The first crash that did not recover: the run fails with it. */
+    final java.util.concurrent.atomic.AtomicReference<Throwable> crashFailure = new java.util.concurrent.atomic.AtomicReference<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ttm-load-injector");
         t.setDaemon(true);
@@ -86,8 +92,11 @@ final class Injector implements AutoCloseable {
             case "io" -> Address.IO;
             default -> new Address.Bo(slotBo.apply(random.nextInt(slots)));
         };
-        crash.crash(a);
         crashes.increment();
+        crash.crash(a).whenComplete((r, failure) -> {
+            if (failure == null) crashesRecovered.increment();
+            else crashFailure.compareAndSet(null, failure);
+        });
     }
 
     @Override

@@ -171,9 +171,7 @@ public final class LoadRun {
         } else {
             for (ActorRef<LoadClient.Command> c : clients) c.tell(new LoadClient.Start());
         }
-        Injector injector = new Injector(ttm, settings, crash != null ? crash : a -> {
-            throw new IllegalStateException("no crash injection in this runtime");
-        }, slots.names::get);
+        Injector injector = new Injector(ttm, settings, crash != null ? crash : ttm::crash, slots.names::get);
         injector.start(settings.inject());
         long crashAt = settings.crashAfter().isZero() ? Long.MAX_VALUE : t0 + settings.crashAfter().toNanos();
         long warmupEnd = t0 + settings.warmup().toNanos();
@@ -221,6 +219,12 @@ public final class LoadRun {
         metrics.sample(last, t0, false);
         if (progress != null) progress.done();
         for (ActorRef<LoadClient.Command> c : clients) c.tell(new LoadClient.Stop());
+        // Every crash injected must have recovered before the run is judged.
+        if (!waitUntil(() -> injector.crashesRecovered.sum() + (injector.crashFailure.get() == null ? 0 : 1) >= injector.crashes.sum(), settings.drainTimeout()))
+            throw new RunFailed(injector.crashes.sum() - injector.crashesRecovered.sum() + " injected actor crash(es) did not recover within "
+                    + settings.drainTimeout().toSeconds() + " s", null);
+        if (injector.crashFailure.get() != null)
+            throw new RunFailed("an injected actor crash failed: " + injector.crashFailure.get(), injector.crashFailure.get());
         Throwable failure = control.failure.get();
         if (failure != null) throw new RunFailed("a load client failed: " + failure, failure);
         long unanswered = drained && quiet ? 0 : control.active.get() + control.unsignaled.get();

@@ -258,7 +258,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
         LoadResult result;
         try {
-            LoadRun run = new LoadRun(settings, ttm, terminal ? progress() : null, err);
+            LoadRun run = new LoadRun(settings, ttm, terminal ? progress() : null, err).crashWith(ttm::crash);
             if (resume != null) run.adopt();
             else run.setUp();
             result = run.run(label, dataDir, reportDir);
