@@ -32,8 +32,11 @@ public final class JournalDigest {
     /** The same, with the canonical text of the entry's events already made ({@code events}: {@code StateDigest.canonical(e.recorded().events())}). */
     public void add(int run, JournalEntry e, String events) {
         Recorded r = e.recorded();
-        String line = run + " " + r.stamp() + " " + e.entity() + " " + StateDigest.canonical(r.input()) + " " + events + "\n";
-        sha.update(line.getBytes(StandardCharsets.UTF_8));
+        // The line in one builder (the same text as concatenating its parts): no intermediate string for the input.
+        StringBuilder line = new StringBuilder(128 + events.length());
+        line.append(run).append(' ').append(r.stamp()).append(' ').append(e.entity()).append(' ');
+        StateDigest.canonical(line, r.input()).append(' ').append(events).append('\n');
+        sha.update(line.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     public String hex() {

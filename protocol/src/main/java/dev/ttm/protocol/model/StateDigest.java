@@ -171,7 +171,16 @@ public final class StateDigest {
      * hashes, and how replay compares a recorded decision with today's.
      */
     public static String canonical(Object v) {
-        return value(v);
+        // Sized for a typical journal entry's events (a few hundred characters): growing from 16 copied them 5 times.
+        StringBuilder b = new StringBuilder(256);
+        value(b, v);
+        return b.toString();
+    }
+
+    /** Appends {@link #canonical(Object)} of {@code v} to {@code b} (the journal digest writes its line in one piece). */
+    public static StringBuilder canonical(StringBuilder b, Object v) {
+        value(b, v);
+        return b;
     }
 
     /** The canonical text of one value (package-private for tests). */
@@ -186,8 +195,12 @@ public final class StateDigest {
             b.append("null");
         } else if (v instanceof String s) {
             quote(b, s);
-        } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) {
-            b.append(v);
+        } else if (v instanceof Boolean x) {
+            b.append(x.booleanValue()); // the text of toString, without making the string first
+        } else if (v instanceof Integer x) {
+            b.append(x.intValue());
+        } else if (v instanceof Long x) {
+            b.append(x.longValue());
         } else if (v instanceof Enum<?> e) {
             b.append(e.name());
         } else if (v instanceof Record r) {
@@ -229,6 +242,21 @@ public final class StateDigest {
 
     private static void quote(StringBuilder b, String s) {
         b.append('"');
+        if (plain(s)) b.append(s); // nearly every string (names): copied whole, not a character at a time
+        else escape(b, s);
+        b.append('"');
+    }
+
+    /** Whether {@code s} has nothing {@link #escape} changes. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
+
+    private static void escape(StringBuilder b, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -242,7 +270,6 @@ public final class StateDigest {
                 }
             }
         }
-        b.append('"');
     }
 
     private static void record(StringBuilder b, Record r) {
@@ -268,22 +295,29 @@ public final class StateDigest {
     }
 
     private static void map(StringBuilder b, Map<?, ?> m) {
+        if (m.isEmpty()) { // most fence sets: nothing to sort
+            b.append("{}");
+            return;
+        }
         List<String[]> entries = new ArrayList<>(m.size());
-        for (Map.Entry<?, ?> e : m.entrySet()) entries.add(new String[] {value(e.getKey()), value(e.getValue()), sortKey(e.getKey())});
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String key = value(e.getKey());
+            entries.add(new String[] {key, value(e.getValue()), sortKey(e.getKey(), key)});
+        }
         entries.sort(Comparator.comparing((String[] e) -> e[2]));
         b.append('{');
         for (int i = 0; i < entries.size(); i++) b.append(i == 0 ? "" : ",").append(entries.get(i)[0]).append('=').append(entries.get(i)[1]);
         b.append('}');
     }
 
-    /** Keys sort by their natural order: numbers numerically (zero-padded, sign first), anything else by its text. */
-    private static String sortKey(Object k) {
+    /** Keys sort by their natural order: numbers numerically (zero-padded, sign first), anything else by its text ({@code text}). */
+    private static String sortKey(Object k, String text) {
         if (k instanceof Long || k instanceof Integer) {
             long x = ((Number) k).longValue();
             String digits = Long.toString(x < 0 ? Long.MAX_VALUE + x + 1 : x);
             return (x < 0 ? "0" : "1") + "0".repeat(19 - digits.length()) + digits;
         }
-        return value(k);
+        return text;
     }
 
     private static void collection(StringBuilder b, Collection<?> c) {
