@@ -97,20 +97,19 @@ public final class JournalFold {
             throw new IllegalArgumentException("entries out of stamp order: " + r.stamp() + " (" + e.entity() + ") after " + lastStamp);
         int run = runs.computeIfAbsent(r.runId(), k -> runs.size() + 1);
         current = e;
-        String recorded = StateDigest.canonical(r.events());
-        digest.add(run, e, recorded);
+        digest.add(run, e);
         Cause cause = admit(e.entity(), r.input());
         Decision<?> today;
         Divergence divergence;
         try {
             today = decide(e.entity(), r.input());
-            divergence = sameEvents(recorded, r.events(), today.events()) ? null
-                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, StateDigest.canonical(today.events()));
+            divergence = sameEvents(r.events(), today.events()) ? null
+                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), StateDigest.canonical(today.events()));
         } catch (Unfoldable u) {
             throw u;
         } catch (RuntimeException | StackOverflowError x) {
             today = null;
-            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, "decide failed: " + x);
+            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), "decide failed: " + x);
         }
         if (divergence != null) {
             divergences++;
@@ -138,17 +137,17 @@ public final class JournalFold {
     }
 
     /**
-     * Whether today's events have the recorded events' canonical text ({@code recorded}), as {@code --recheck} compares
-     * them. Equal events render alike: events are records all the way down (strings, numbers, enums, lists, maps), none
+     * Whether today's events have the recorded events' canonical text (the digest made it: {@link JournalDigest#lastEvents}),
+     * as {@code --recheck} compares them. Equal events render alike: events are records all the way down (strings, numbers, enums, lists, maps), none
      * overrides {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the text
      * of today's events is made only when they are not equal (it may still be the same text).
      */
-    private static boolean sameEvents(String recorded, List<? extends Event> was, List<? extends Event> now) {
+    private boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
         if (was.equals(now)) {
-            assert recorded.equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
+            assert digest.lastEvents().equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
             return true;
         }
-        return recorded.equals(StateDigest.canonical(now));
+        return digest.lastEvents().equals(StateDigest.canonical(now));
     }
 
     /**
