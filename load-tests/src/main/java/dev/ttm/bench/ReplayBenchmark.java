@@ -186,7 +186,8 @@ public final class ReplayBenchmark {
     }
 
     private static void report(String what, Generated g, Pass p) {
-        System.out.printf("%-8s %6.2f s wall (%6.2f s CPU): %,11.0f events/s, %,11.0f entries/s%n", what, p.wallNanos() / 1e9, p.cpuNanos() / 1e9,
-                g.events() / (p.wallNanos() / 1e9), g.entries().size() / (p.wallNanos() / 1e9));
+        // The digest too: a faster fold must fold to the same journal digest.
+        System.out.printf("%-8s %6.2f s wall (%6.2f s CPU): %,11.0f events/s, %,11.0f entries/s; digest %s%n", what, p.wallNanos() / 1e9,
+                p.cpuNanos() / 1e9, g.events() / (p.wallNanos() / 1e9), g.entries().size() / (p.wallNanos() / 1e9), p.result().digest());
     }
 }

@@ -1,5 +1,6 @@
 package dev.ttm.protocol.journal;
 
+import dev.ttm.protocol.model.CanonicalBytes;
 import dev.ttm.protocol.model.StateDigest;
 
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,12 @@ import java.util.HexFormat;
  */
 public final class JournalDigest {
     private final MessageDigest sha;
+    /** The last entry's line, written as bytes (see {@link #add(int, JournalEntry)}). */
+    private final CanonicalBytes line = new CanonicalBytes();
+    private int eventsFrom;
+    private int eventsTo;
+    /** The canonical text of the last entry's events, once made. */
+    private String lastEvents;
 
     public JournalDigest() {
         try {
@@ -25,15 +32,43 @@ public final class JournalDigest {
         }
     }
 
+    /**
+     * Adds {@code e}'s line. It is written straight into bytes and hashed, with no string made ({@link CanonicalBytes});
+     * a line with a character outside ASCII is made as a string, as it always was. The same bytes either way.
+     */
     public void add(int run, JournalEntry e) {
-        add(run, e, StateDigest.canonical(e.recorded().events()));
+        Recorded r = e.recorded();
+        line.clear().append(run).append(' ').append(r.stamp()).append(' ').append(e.entity().toString()).append(' ').value(r.input()).append(' ');
+        eventsFrom = line.length();
+        line.value(r.events());
+        eventsTo = line.length();
+        line.append('\n');
+        if (!line.ascii()) {
+            add(run, e, StateDigest.canonical(r.events()));
+            return;
+        }
+        lastEvents = null;
+        assert lastEvents().equals(StateDigest.canonical(r.events())) && line.text(0, line.length()).equals(text(run, e, lastEvents()))
+                : "the line written as bytes is not the canonical line: " + line.text(0, line.length());
+        line.update(sha);
+    }
+
+    /** The canonical text of the events of the entry added last ({@code StateDigest.canonical(e.recorded().events())}). */
+    public String lastEvents() {
+        if (lastEvents == null) lastEvents = line.text(eventsFrom, eventsTo);
+        return lastEvents;
     }
 
     /** The same, with the canonical text of the entry's events already made ({@code events}: {@code StateDigest.canonical(e.recorded().events())}). */
     public void add(int run, JournalEntry e, String events) {
+        lastEvents = events;
+        sha.update(text(run, e, events).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An entry's line: {@code run stamp entity input events}. */
+    private static String text(int run, JournalEntry e, String events) {
         Recorded r = e.recorded();
-        String line = run + " " + r.stamp() + " " + e.entity() + " " + StateDigest.canonical(r.input()) + " " + events + "\n";
-        sha.update(line.getBytes(StandardCharsets.UTF_8));
+        return run + " " + r.stamp() + " " + e.entity() + " " + StateDigest.canonical(r.input()) + " " + events + "\n";
     }
 
     public String hex() {

@@ -1,5 +1,6 @@
 package dev.ttm.protocol.journal;
 
+import dev.ttm.protocol.journal.InFlightQueues.Sent;
 import dev.ttm.protocol.invariants.InvariantChecker;
 import dev.ttm.protocol.invariants.Violation;
 import dev.ttm.protocol.model.Address;
@@ -16,11 +17,9 @@ import dev.ttm.protocol.sim.Envelope;
 import dev.ttm.protocol.sim.SimListener;
 import dev.ttm.protocol.sim.Simulator;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,16 +43,12 @@ public final class JournalFold {
         }
     }
 
-    /** A message on its way, numbered in send order. */
-    private record Sent(long seq, Address from, long sentAt, Message message) {}
-
     private final DeviceConfig device;
     private final Simulator model;
     private final InvariantChecker checker = new InvariantChecker();
     private final List<FoldListener> listeners = new ArrayList<>();
     private final JournalDigest digest = new JournalDigest();
-    /** Per receiver, in send order. */
-    private final Map<Address, ArrayDeque<Sent>> inFlight = new HashMap<>();
+    private final InFlightQueues inFlight = new InFlightQueues();
     private final Map<String, Integer> runs = new LinkedHashMap<>();
     private final List<StampedViolation> violations = new ArrayList<>();
     private JournalEntry current;
@@ -102,20 +97,19 @@ public final class JournalFold {
             throw new IllegalArgumentException("entries out of stamp order: " + r.stamp() + " (" + e.entity() + ") after " + lastStamp);
         int run = runs.computeIfAbsent(r.runId(), k -> runs.size() + 1);
         current = e;
-        String recorded = StateDigest.canonical(r.events());
-        digest.add(run, e, recorded);
+        digest.add(run, e);
         Cause cause = admit(e.entity(), r.input());
         Decision<?> today;
         Divergence divergence;
         try {
             today = decide(e.entity(), r.input());
-            String now = StateDigest.canonical(today.events());
-            divergence = recorded.equals(now) ? null : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, now);
+            divergence = sameEvents(r.events(), today.events()) ? null
+                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), StateDigest.canonical(today.events()));
         } catch (Unfoldable u) {
             throw u;
         } catch (RuntimeException | StackOverflowError x) {
             today = null;
-            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), recorded, "decide failed: " + x);
+            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), "decide failed: " + x);
         }
         if (divergence != null) {
             divergences++;
@@ -129,7 +123,7 @@ public final class JournalFold {
         }
         for (Decision.Send s : sends) {
             if (s.to() instanceof Address.Client) continue;
-            inFlight.computeIfAbsent(s.to(), k -> new ArrayDeque<>()).addLast(new Sent(sendSeq++, e.entity(), r.stamp(), s.message()));
+            inFlight.add(s.to(), new Sent(sendSeq++, e.entity(), r.stamp(), s.message()));
         }
         if (entries++ == 0) firstStamp = r.stamp();
         lastStamp = r.stamp();
@@ -140,6 +134,20 @@ public final class JournalFold {
         for (FoldListener l : listeners) l.afterEntry(step);
         current = null;
         return step;
+    }
+
+    /**
+     * Whether today's events have the recorded events' canonical text (the digest made it: {@link JournalDigest#lastEvents}),
+     * as {@code --recheck} compares them. Equal events render alike: events are records all the way down (strings, numbers, enums, lists, maps), none
+     * overrides {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the text
+     * of today's events is made only when they are not equal (it may still be the same text).
+     */
+    private boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
+        if (was.equals(now)) {
+            assert digest.lastEvents().equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
+            return true;
+        }
+        return digest.lastEvents().equals(StateDigest.canonical(now));
     }
 
     /**
@@ -158,16 +166,7 @@ public final class JournalFold {
             }
             return new Cause.Client(client);
         }
-        ArrayDeque<Sent> q = inFlight.get(to);
-        Sent match = null;
-        if (q != null) {
-            for (Sent s : q) {
-                if (s.message().equals(input)) {
-                    match = s;
-                    break;
-                }
-            }
-        }
+        Sent match = inFlight.earliest(to, input);
         if (match == null) {
             unrecordedInputs++;
             return unrecorded(to, input);
@@ -181,19 +180,7 @@ public final class JournalFold {
      * keep their order, so {@code to} took those before, in decisions that journaled nothing.
      */
     private void take(Address to, Sent match) {
-        ArrayDeque<Sent> q = inFlight.get(to);
-        for (Iterator<Sent> it = q.iterator(); it.hasNext(); ) {
-            Sent s = it.next();
-            if (s == match) {
-                it.remove();
-                break;
-            }
-            if (s.from().equals(match.from())) {
-                it.remove();
-                consumedUnrecorded++;
-            }
-        }
-        if (q.isEmpty()) inFlight.remove(to);
+        consumedUnrecorded += inFlight.take(to, match);
     }
 
     /**
@@ -204,18 +191,17 @@ public final class JournalFold {
      */
     private Cause unrecorded(Address to, Message input) {
         Decision.Send wanted = new Decision.Send(to, input);
-        for (Map.Entry<Address, ArrayDeque<Sent>> q : inFlight.entrySet()) {
-            Simulator.Slot<?, ?, ?> slot = model.entity(q.getKey());
+        for (Address receiver : inFlight.receivers()) {
+            Simulator.Slot<?, ?, ?> slot = model.entity(receiver);
             if (slot == null) continue;
-            for (Sent s : q.getValue()) {
+            for (Sent s : inFlight.inSendOrder(receiver)) {
                 Decision<?> d;
                 try {
-                    d = decide(slot.decider(), slot.state(), s.message(), q.getKey());
+                    d = decide(slot.decider(), slot.state(), s.message(), receiver);
                 } catch (RuntimeException x) {
                     continue;
                 }
                 if (!d.events().isEmpty() || !d.sends().contains(wanted)) continue;
-                Address receiver = q.getKey();
                 take(receiver, s);
                 consumedUnrecorded++;
                 model.applyRecorded(receiver, s.message(), List.of(), d.sends());
@@ -226,7 +212,7 @@ public final class JournalFold {
                         continue;
                     }
                     if (!(out.to() instanceof Address.Client))
-                        inFlight.computeIfAbsent(out.to(), k -> new ArrayDeque<>()).addLast(new Sent(sendSeq++, receiver, s.sentAt(), out.message()));
+                        inFlight.add(out.to(), new Sent(sendSeq++, receiver, s.sentAt(), out.message()));
                 }
                 for (FoldListener l : listeners) l.unrecordedDecision(receiver, s.message(), d, model);
                 return new Cause.Unrecorded(receiver, s.message(), s.from(), s.sentAt());
@@ -292,11 +278,11 @@ public final class JournalFold {
     public List<InFlight> inFlight() {
         List<Sent> all = new ArrayList<>();
         Map<Sent, Address> to = new HashMap<>();
-        for (Map.Entry<Address, ArrayDeque<Sent>> q : inFlight.entrySet()) {
-            for (Sent s : q.getValue()) {
-                if (inert(q.getKey(), s.message())) continue;
+        for (Address receiver : inFlight.receivers()) {
+            for (Sent s : inFlight.inSendOrder(receiver)) {
+                if (inert(receiver, s.message())) continue;
                 all.add(s);
-                to.put(s, q.getKey());
+                to.put(s, receiver);
             }
         }
         all.sort(Comparator.comparingLong(Sent::seq));

@@ -1,6 +1,5 @@
 package dev.ttm.protocol.model;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,27 +24,66 @@ import java.util.SortedSet;
 public final class StateDigest {
     private StateDigest() {}
 
-    /** A record type's name ({@link ModelTypes#nameOf}, which is slow: it asks the JVM for the enclosing class) and components. */
-    private record Shape(String name, RecordComponent[] components, String[] prefixes, java.lang.invoke.MethodHandle[] accessors) {}
+    /**
+     * A record type's name with its brace ({@link ModelTypes#nameOf}, which is slow: it asks the JVM for the enclosing
+     * class), how each component is written ({@link RecordParts}: read without reflection, numbers and flags without
+     * boxing), and whether those names are all ASCII (as Java names nearly always are: written without a check).
+     */
+    private record Shape(Class<?> type, String open, byte[] openBytes, RecordParts.Part[] parts, boolean ascii) {}
 
     private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
         @Override
         protected Shape computeValue(Class<?> type) {
             RecordComponent[] cs = type.getRecordComponents();
-            String[] prefixes = new String[cs.length];
-            java.lang.invoke.MethodHandle[] accessors = new java.lang.invoke.MethodHandle[cs.length];
+            RecordParts.Part[] parts = new RecordParts.Part[cs.length];
+            String open = ModelTypes.nameOf(type) + "{";
+            boolean ascii = isAscii(open);
             for (int i = 0; i < cs.length; i++) {
-                prefixes[i] = (i > 0 ? "," : "") + cs[i].getName() + "=";
-                try {
-                    accessors[i] = java.lang.invoke.MethodHandles.publicLookup().unreflect(cs[i].getAccessor())
-                            .asType(java.lang.invoke.MethodType.methodType(Object.class, Object.class));
-                } catch (IllegalAccessException e) {
-                    accessors[i] = null; // read through reflection, as before
-                }
+                parts[i] = RecordParts.of(cs[i], (i > 0 ? "," : "") + cs[i].getName() + "=");
+                ascii &= parts[i].prefixBytes != null;
             }
-            return new Shape(ModelTypes.nameOf(type), cs, prefixes, accessors);
+            return new Shape(type, open, asciiBytes(open), parts, ascii);
         }
     };
+
+    /**
+     * The shapes of the model's own records in front of {@link #SHAPES}: an open-addressed table by identity, read
+     * without a lock ({@code ClassValue.get} was a tenth of writing a journal line), replaced whole when one is added.
+     * Only classes of this class's loader, which live as long as it does: others (a test's) stay in the class value.
+     */
+    private static volatile Shape[] shapeTable = new Shape[256];
+
+    private static Shape shape(Class<?> type) {
+        Shape[] t = shapeTable;
+        for (int i = System.identityHashCode(type) & (t.length - 1); ; i = (i + 1) & (t.length - 1)) {
+            Shape s = t[i];
+            if (s == null) return addShape(type);
+            if (s.type() == type) return s;
+        }
+    }
+
+    private static synchronized Shape addShape(Class<?> type) {
+        Shape s = SHAPES.get(type);
+        if (type.getClassLoader() != StateDigest.class.getClassLoader()) return s;
+        Shape[] t = shapeTable;
+        int count = 1;
+        for (Shape x : t) {
+            if (x == null) continue;
+            if (x.type() == type) return s; // added by another thread meanwhile
+            count++;
+        }
+        Shape[] next = new Shape[count * 2 > t.length ? t.length * 2 : t.length]; // at most half full: probes end soon
+        for (Shape x : t) if (x != null) put(next, x);
+        put(next, s);
+        shapeTable = next;
+        return s;
+    }
+
+    private static void put(Shape[] t, Shape s) {
+        int i = System.identityHashCode(s.type()) & (t.length - 1);
+        while (t[i] != null) i = (i + 1) & (t.length - 1);
+        t[i] = s;
+    }
 
     /** The SHA-256 (hex) of {@link #render(Object)}. */
     public static String digest(Object state) {
@@ -148,6 +186,7 @@ public final class StateDigest {
     /** One line per field. */
     private static final class Lines {
         private final StringBuilder b = new StringBuilder();
+        private final CanonicalSink out = new CanonicalSink.Chars(b);
 
         Lines(String type) {
             b.append(type).append('\n');
@@ -155,7 +194,7 @@ public final class StateDigest {
 
         Lines field(String name, Object value) {
             b.append(name).append('=');
-            value(b, value);
+            write(out, value);
             b.append('\n');
             return this;
         }
@@ -171,138 +210,197 @@ public final class StateDigest {
      * hashes, and how replay compares a recorded decision with today's.
      */
     public static String canonical(Object v) {
-        return value(v);
+        // Sized for a typical journal entry's events (a few hundred characters): growing from 16 copied them 5 times.
+        StringBuilder b = new StringBuilder(256);
+        write(new CanonicalSink.Chars(b), v);
+        return b.toString();
     }
 
     /** The canonical text of one value (package-private for tests). */
     static String value(Object v) {
         StringBuilder b = new StringBuilder();
-        value(b, v);
+        write(new CanonicalSink.Chars(b), v);
         return b.toString();
     }
 
-    private static void value(StringBuilder b, Object v) {
+    /** Writes the canonical text of {@code v} to {@code b}: the one definition of that text, whatever it is written into. */
+    static void write(CanonicalSink b, Object v) {
         if (v == null) {
-            b.append("null");
+            b.ascii("null");
         } else if (v instanceof String s) {
             quote(b, s);
-        } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) {
-            b.append(v);
+        } else if (v instanceof Boolean x) {
+            b.bool(x); // the text of toString, without making the string first
+        } else if (v instanceof Integer x) {
+            b.num(x);
+        } else if (v instanceof Long x) {
+            b.num(x);
         } else if (v instanceof Enum<?> e) {
-            b.append(e.name());
+            b.text(e.name());
         } else if (v instanceof Record r) {
             record(b, r);
         } else if (v instanceof Map<?, ?> m) {
             map(b, m);
         } else if (v instanceof Collection<?> c) {
             collection(b, c);
-        } else if (v instanceof long[] xs) { // a free range of the allocator: {start, length}
-            b.append('[');
-            for (int i = 0; i < xs.length; i++) b.append(i == 0 ? "" : ",").append(xs[i]);
-            b.append(']');
+        } else {
+            other(b, v);
+        }
+    }
+
+    /** The model's few classes that are not records, and the allocator's ranges. */
+    private static void other(CanonicalSink b, Object v) {
+        if (v instanceof long[] xs) { // a free range of the allocator: {start, length}
+            b.ch('[');
+            for (int i = 0; i < xs.length; i++) {
+                if (i > 0) b.ch(',');
+                b.num(xs[i]);
+            }
+            b.ch(']');
         } else if (v instanceof RangeAllocator a) {
-            b.append("RangeAllocator{sizePages=").append(a.sizePages()).append(",freePages=").append(a.freePages()).append(",free=");
+            b.ascii("RangeAllocator{sizePages=");
+            b.num(a.sizePages());
+            b.ascii(",freePages=");
+            b.num(a.freePages());
+            b.ascii(",free=");
             collection(b, a.freeRanges());
-            b.append('}');
+            b.ch('}');
         } else if (v instanceof Injections i) {
-            b.append("Injections{armed=");
+            b.ascii("Injections{armed=");
             collection(b, i.armed());
-            b.append(",used=");
+            b.ascii(",used=");
             collection(b, i.used());
-            b.append('}');
+            b.ch('}');
         } else if (v instanceof Lru l) {
-            b.append("Lru{nextSeq=").append(l.nextSeq()).append(",entries=");
+            b.ascii("Lru{nextSeq=");
+            b.num(l.nextSeq());
+            b.ascii(",entries=");
             collection(b, l.positions());
-            b.append(",cursor=");
-            value(b, l.cursor());
-            b.append('}');
+            b.ascii(",cursor=");
+            write(b, l.cursor());
+            b.ch('}');
         } else if (v instanceof EvictionWalk.Host h) {
-            b.append("Host{walk=");
-            value(b, h.walk);
-            b.append(",deferred=");
+            b.ascii("Host{walk=");
+            write(b, h.walk);
+            b.ascii(",deferred=");
             collection(b, h.deferred);
-            b.append('}');
+            b.ch('}');
         } else {
             throw new IllegalArgumentException("no canonical form for " + v.getClass().getName());
         }
     }
 
-    private static void quote(StringBuilder b, String s) {
-        b.append('"');
+    private static void quote(CanonicalSink b, String s) {
+        b.ch('"');
+        if (plain(s)) b.ascii(s); // nearly every string (names): copied whole, not a character at a time
+        else escape(b, s);
+        b.ch('"');
+    }
+
+    /** Whether {@code s} is ASCII with nothing {@link #escape} changes. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return false;
+        }
+        return true;
+    }
+
+    private static void escape(CanonicalSink b, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
+                case '"' -> b.ascii("\\\"");
+                case '\\' -> b.ascii("\\\\");
+                case '\n' -> b.ascii("\\n");
+                case '\r' -> b.ascii("\\r");
                 default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
+                    if (c < 0x20) b.ascii(String.format("\\u%04x", (int) c));
+                    else b.ch(c);
                 }
             }
         }
-        b.append('"');
     }
 
-    private static void record(StringBuilder b, Record r) {
-        Shape shape = SHAPES.get(r.getClass());
-        b.append(shape.name()).append('{');
-        RecordComponent[] cs = shape.components();
-        for (int i = 0; i < cs.length; i++) {
-            b.append(shape.prefixes()[i]);
-            Object v;
-            try {
-                java.lang.invoke.MethodHandle h = shape.accessors()[i];
-                v = h != null ? (Object) h.invokeExact((Object) r) : cs[i].getAccessor().invoke(r);
-            } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + cs[i], e);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IllegalStateException("cannot read " + cs[i], e);
-            }
-            value(b, v);
+    private static void record(CanonicalSink b, Record r) {
+        Shape shape = shape(r.getClass());
+        if (shape.ascii()) b.ascii(shape.open(), shape.openBytes());
+        else b.text(shape.open());
+        for (RecordParts.Part p : shape.parts()) {
+            if (shape.ascii()) b.ascii(p.prefix, p.prefixBytes);
+            else b.text(p.prefix);
+            p.write(b, r);
         }
-        b.append('}');
+        b.ch('}');
     }
 
-    private static void map(StringBuilder b, Map<?, ?> m) {
+    /** Appends a string component's canonical text (for {@link RecordParts}). */
+    static void string(CanonicalSink b, String s) {
+        if (s == null) b.ascii("null");
+        else quote(b, s);
+    }
+
+    private static void map(CanonicalSink b, Map<?, ?> m) {
+        if (m.isEmpty()) { // most fence sets: nothing to sort
+            b.ascii("{}");
+            return;
+        }
         List<String[]> entries = new ArrayList<>(m.size());
-        for (Map.Entry<?, ?> e : m.entrySet()) entries.add(new String[] {value(e.getKey()), value(e.getValue()), sortKey(e.getKey())});
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String key = value(e.getKey());
+            entries.add(new String[] {key, value(e.getValue()), sortKey(e.getKey(), key)});
+        }
         entries.sort(Comparator.comparing((String[] e) -> e[2]));
-        b.append('{');
-        for (int i = 0; i < entries.size(); i++) b.append(i == 0 ? "" : ",").append(entries.get(i)[0]).append('=').append(entries.get(i)[1]);
-        b.append('}');
+        b.ch('{');
+        for (int i = 0; i < entries.size(); i++) {
+            if (i > 0) b.ch(',');
+            b.text(entries.get(i)[0]);
+            b.ch('=');
+            b.text(entries.get(i)[1]);
+        }
+        b.ch('}');
     }
 
-    /** Keys sort by their natural order: numbers numerically (zero-padded, sign first), anything else by its text. */
-    private static String sortKey(Object k) {
+    /** Keys sort by their natural order: numbers numerically (zero-padded, sign first), anything else by its text ({@code text}). */
+    private static String sortKey(Object k, String text) {
         if (k instanceof Long || k instanceof Integer) {
             long x = ((Number) k).longValue();
             String digits = Long.toString(x < 0 ? Long.MAX_VALUE + x + 1 : x);
             return (x < 0 ? "0" : "1") + "0".repeat(19 - digits.length()) + digits;
         }
-        return value(k);
+        return text;
     }
 
-    private static void collection(StringBuilder b, Collection<?> c) {
+    private static void collection(CanonicalSink b, Collection<?> c) {
         if (!(c instanceof Set<?>) || c instanceof LinkedHashSet<?> || c instanceof SortedSet<?>) {
             // In its own order: written straight out, the same text as below without the strings in between.
-            b.append('[');
+            b.ch('[');
             boolean first = true;
             for (Object o : c) {
-                if (!first) b.append(',');
+                if (!first) b.ch(',');
                 first = false;
-                value(b, o);
+                write(b, o);
             }
-            b.append(']');
+            b.ch(']');
             return;
         }
         List<String> items = new ArrayList<>(c.size());
         for (Object o : c) items.add(value(o));
         // An unordered set (none is used today) is rendered sorted, so that its digest does not depend on hashing.
         if (c instanceof Set<?> && !(c instanceof LinkedHashSet<?>) && !(c instanceof SortedSet<?>)) items.sort(null);
-        b.append('[').append(String.join(",", items)).append(']');
+        b.ch('[');
+        b.text(String.join(",", items));
+        b.ch(']');
+    }
+
+    /** Whether {@code s} is all ASCII. */
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x80) return false;
+        return true;
+    }
+
+    /** {@code s}'s bytes when it is all ASCII, else null. */
+    static byte[] asciiBytes(String s) {
+        return isAscii(s) ? s.getBytes(java.nio.charset.StandardCharsets.US_ASCII) : null;
     }
 }
