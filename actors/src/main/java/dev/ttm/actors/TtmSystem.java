@@ -636,7 +636,33 @@ public final class TtmSystem implements AutoCloseable {
 
     private CompletionStage<Boolean> spawnNow(Address a) {
         if (wiring.directory.contains(a)) return CompletableFuture.completedFuture(Boolean.TRUE);
-        return AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler());
+        return direct(AskPattern.ask(guardian, (ActorRef<Boolean> r) -> new Guardian.Spawn(a, r), ASK_TIMEOUT, system.scheduler()));
+    }
+
+    /**
+     * Makes sure the entity at {@code a} runs without an ask: the guardian tells {@code replyTo} TRUE once it is
+     * registered, answering the spawns of one caller in the order they were asked. For an actor that spawns often (the
+     * load harness's clients spawn an execbuf per operation): no temporary actor, no timeout, no future.
+     */
+    public void spawn(Address a, ActorRef<Boolean> replyTo) {
+        if (closed()) throw new IllegalStateException("this TtmSystem is closed");
+        if (ready()) guardian.tell(new Guardian.Spawn(a, replyTo));
+        else recovered.thenRun(() -> guardian.tell(new Guardian.Spawn(a, replyTo)));
+    }
+
+    /**
+     * The ask's stage as a plain future completed on the thread that completes the ask. Pekko's javadsl ask gives
+     * Scala's converted future, whose non-async stages ({@code thenCompose}, {@code handle}: what {@link #create},
+     * {@link #execbuf} and an actor's {@code pipeToSelf} use) run asynchronously on {@code ForkJoinPool.commonPool()},
+     * and on a 2-core machine (common pool parallelism 1) that is a new thread per call.
+     */
+    private static <T> CompletionStage<T> direct(CompletionStage<T> asked) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        asked.whenCompleteAsync((v, t) -> {
+            if (t != null) f.completeExceptionally(t);
+            else f.complete(v);
+        }, Runnable::run);
+        return f;
     }
 
     /** Runs {@code task} on the monitor once everything sent before is folded; for tools on a settled system. */

@@ -11,7 +11,6 @@ import dev.ttm.protocol.model.Reply;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -27,8 +26,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * sequence of requests to the model (a {@code tell} through {@link Wiring#submit}; the reply comes back as a
  * {@code tell} to the client's reply adapter), and plays its own GPU: an execbuf's fence is signalled when its
  * latency has passed (a bounded queue; when full, the oldest fence is signalled at once). Nothing blocks, nothing asks
- * on the request path; spawning a new BO or execbuf entity is the guardian's, and its answer comes back through
- * {@code pipeToSelf}.
+ * on the request path; spawning a new BO or execbuf entity is the guardian's, told (not asked) through
+ * {@link TtmSystem#spawn(Address, org.apache.pekko.actor.typed.ActorRef)}, and its answers come back in order to the
+ * client's spawn adapter (no temporary actor, timeout or future per operation).
  *
  * <p>Closed model: each session starts its next operation think-time after one ends. Open model: the pacer tells the
  * client when each operation should start ({@link Arrive}); one that finds every session busy waits in a queue the
@@ -48,8 +48,8 @@ final class LoadClient {
     /** A session's timer (think time over, pin held long enough). */
     record Resume(int session) implements Command {}
 
-    /** A new entity is running (or could not be spawned). */
-    record Spawned(int session, Throwable failure) implements Command {}
+    /** The guardian has spawned the entity of the oldest session waiting for one. */
+    record Spawned() implements Command {}
 
     record GpuTick() implements Command {}
 
@@ -103,7 +103,7 @@ final class LoadClient {
     private record Pending(long dueNs, String[] bos) {}
 
     private final ActorContext<Command> ctx;
-    private final TimerScheduler<Command> timers;
+    private final Clock clock;
     private final TtmSystem ttm;
     private final Wiring wiring;
     private final Address.Client address;
@@ -121,18 +121,20 @@ final class LoadClient {
     private final Map<Long, Session> byRequest = new HashMap<>();
     private final Map<Long, Long> signals = new HashMap<>();
     private final ArrayDeque<Pending> gpu = new ArrayDeque<>();
+    /** The sessions waiting for the guardian to spawn their entity, in the order asked (it answers in that order). */
+    private final ArrayDeque<Session> spawning = new ArrayDeque<>();
+    private final org.apache.pekko.actor.typed.ActorRef<Boolean> spawnReplies;
     private int generation;
 
     static Behavior<Command> create(int client, TtmSystem ttm, Workload workload, Slots slots, Metrics metrics, RunControl control,
-                                    AtomicInteger arrivals) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new LoadClient(ctx, timers, client, ttm, workload, slots, metrics, control, arrivals).behavior()));
+                                    AtomicInteger arrivals, Clock clock) {
+        return Behaviors.setup(ctx -> new LoadClient(ctx, clock, client, ttm, workload, slots, metrics, control, arrivals).behavior());
     }
 
-    private LoadClient(ActorContext<Command> ctx, TimerScheduler<Command> timers, int client, TtmSystem ttm, Workload workload,
+    private LoadClient(ActorContext<Command> ctx, Clock clock, int client, TtmSystem ttm, Workload workload,
                        Slots slots, Metrics metrics, RunControl control, AtomicInteger arrivals) {
         this.ctx = ctx;
-        this.timers = timers;
+        this.clock = clock;
         this.ttm = ttm;
         this.wiring = ttm.wiring();
         this.address = new Address.Client("load-" + client);
@@ -150,7 +152,7 @@ final class LoadClient {
             idle.add(sessions[i]);
         }
         wiring.clients.register(address, ctx.messageAdapter(Reply.class, Replied::new));
-        timers.startTimerAtFixedRate("gpu", new GpuTick(), Duration.ofMillis(2));
+        this.spawnReplies = ctx.messageAdapter(Boolean.class, ok -> SPAWNED);
     }
 
     private Behavior<Command> behavior() {
@@ -159,7 +161,7 @@ final class LoadClient {
                 .onMessage(Arrive.class, m -> guarded(() -> arrive(m.intendedNs())))
                 .onMessage(Replied.class, m -> guarded(() -> replied(m.reply())))
                 .onMessage(Resume.class, m -> guarded(() -> resume(sessions[m.session()])))
-                .onMessage(Spawned.class, m -> guarded(() -> spawned(sessions[m.session()], m.failure())))
+                .onMessage(Spawned.class, m -> guarded(() -> spawned(spawning.poll())))
                 .onMessage(GpuTick.class, m -> guarded(() -> gpuTick(System.nanoTime())))
                 .onMessage(Drain.class, m -> guarded(() -> gpuTick(Long.MAX_VALUE)))
                 .onMessage(Stop.class, m -> {
@@ -215,7 +217,7 @@ final class LoadClient {
             else idle.add(s);
         } else {
             s.op = null;
-            timers.startSingleTimer(s, new Resume(s.index), settings.thinkTime());
+            clock.at(System.nanoTime() + settings.thinkTime().toNanos(), ctx.getSelf(), new Resume(s.index));
         }
     }
 
@@ -256,7 +258,7 @@ final class LoadClient {
             case KMAP -> kmapStep(s, r, now);
             case PIN -> {
                 metrics.record(OpKind.PIN, now - s.opStartNs, r.outcome().name());
-                if (r.outcome() == Outcome.OK) timers.startSingleTimer(s, new Resume(s.index), settings.pinTime());
+                if (r.outcome() == Outcome.OK) clock.at(now + settings.pinTime().toNanos(), ctx.getSelf(), new Resume(s.index));
                 else sessionDone(s);
             }
             case UNPIN -> {
@@ -330,7 +332,7 @@ final class LoadClient {
         s.bo = "b" + slot + "." + slots.token + "." + address.name().substring(5) + "." + (++generation);
         s.kind = OpKind.CREATE;
         s.stepStartNs = System.nanoTime();
-        ctx.pipeToSelf(ttm.spawn(new Address.Bo(s.bo)), (ok, failure) -> new Spawned(s.index, failure));
+        spawn(s, new Address.Bo(s.bo));
     }
 
     private void spawnExec(Session s) {
@@ -339,11 +341,19 @@ final class LoadClient {
         int[] slotsOf = s.op.slots();
         s.execBos = new String[slotsOf.length];
         for (int i = 0; i < slotsOf.length; i++) s.execBos[i] = slots.names.get(slotsOf[i]);
-        ctx.pipeToSelf(ttm.spawn(s.exec), (ok, failure) -> new Spawned(s.index, failure));
+        spawn(s, s.exec);
     }
 
-    private void spawned(Session s, Throwable failure) {
-        if (failure != null) throw new IllegalStateException(address + ": could not spawn " + (s.exec != null ? s.exec : s.bo), failure);
+    private static final Spawned SPAWNED = new Spawned();
+    private static final GpuTick GPU_TICK = new GpuTick();
+
+    private void spawn(Session s, Address entity) {
+        spawning.add(s);
+        ttm.spawn(entity, spawnReplies);
+    }
+
+    private void spawned(Session s) {
+        if (s == null) throw new IllegalStateException(address + ": the guardian spawned an entity no session asked for");
         if (s.kind == OpKind.CREATE) {
             long pages = s.op.newSizeBytes() / pageBytes;
             int priority = slots.priority[s.op.slots()[0]];
@@ -371,6 +381,7 @@ final class LoadClient {
     private void fenced(String[] bos, long dueNs) {
         if (gpu.size() >= settings.gpuQueue()) signal(gpu.poll());
         gpu.add(new Pending(dueNs, bos));
+        clock.at(dueNs, ctx.getSelf(), GPU_TICK);
         control.unsignaled.addAndGet(bos.length);
     }
 

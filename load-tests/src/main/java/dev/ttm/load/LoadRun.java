@@ -158,9 +158,11 @@ public final class LoadRun {
         String d = ttm.settings().dispatcher();
         Props props = d.isEmpty() ? Props.empty() : DispatcherSelector.fromConfig(d);
         String prefix = "load-" + Long.toHexString(System.nanoTime()) + "-";
+        Clock clock = new Clock();
+        clock.start();
         for (int c = 0; c < settings.clients(); c++) {
             arrivals[c] = new AtomicInteger();
-            clients.add(ttm.actorSystem().systemActorOf(LoadClient.create(c, ttm, workload, slots, metrics, control, arrivals[c]), prefix + c, props));
+            clients.add(ttm.actorSystem().systemActorOf(LoadClient.create(c, ttm, workload, slots, metrics, control, arrivals[c], clock), prefix + c, props));
         }
         long t0 = System.nanoTime();
         metrics.start(t0);
@@ -225,6 +227,7 @@ public final class LoadRun {
                     + settings.drainTimeout().toSeconds() + " s", null);
         if (injector.crashFailure.get() != null)
             throw new RunFailed("an injected actor crash failed: " + injector.crashFailure.get(), injector.crashFailure.get());
+        clock.halt();
         Throwable failure = control.failure.get();
         if (failure != null) throw new RunFailed("a load client failed: " + failure, failure);
         long unanswered = drained && quiet ? 0 : control.active.get() + control.unsignaled.get();
