@@ -501,7 +501,8 @@ public final class LoadHtml {
         return of <= 0 ? "0%" : String.format(Locale.ROOT, "%.2f%%", 100.0 * n / of);
     }
 
-    static String esc(String s) {
+    /** HTML-escapes text (both pages use it: ttm replay's and ttm load's). */
+    public static String esc(String s) {
         if (s == null) return "";
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
