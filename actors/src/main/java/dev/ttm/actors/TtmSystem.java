@@ -257,7 +257,13 @@ public final class TtmSystem implements AutoCloseable {
         return config.dataDir().resolve(STOP_MARKER);
     }
 
-    static final String STOP_MARKER = "ttm.stopped";
+    /** The clean-stop marker's file name in the data directory (its text: "run ID stopped after stamp N"). */
+    public static final String STOP_MARKER = "ttm.stopped";
+
+    /** The clean-stop marker's text for a run. */
+    public static String stopMarkerText(String runId, long lastStamp) {
+        return "run " + runId + " stopped after stamp " + lastStamp + "\n";
+    }
 
     private void deleteStopMarker() {
         try {
@@ -269,7 +275,7 @@ public final class TtmSystem implements AutoCloseable {
 
     private void writeStopMarker() {
         try {
-            Files.writeString(stopMarker(), "run " + wiring.runId + " stopped after stamp " + wiring.lastStamp() + "\n");
+            Files.writeString(stopMarker(), stopMarkerText(wiring.runId, wiring.lastStamp()));
         } catch (IOException e) {
             system.log().warn("ttm: cannot write {} ({}): the next start will take this run for a crashed one", stopMarker(), e.getMessage());
         }

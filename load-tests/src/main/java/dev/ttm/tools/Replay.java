@@ -86,9 +86,11 @@ final class Replay {
         JournalReader.Contents c = rep.contents();
         out.add("journal     " + c.dataDir());
         out.add("runs        " + r.runs().size());
+        RunEndings endings = RunEndings.of(c);
         for (int i = 0; i < c.runs().size(); i++) {
             RunStarted run = c.runs().get(i);
             out.add("  run " + (i + 1) + "     " + run.runId() + " (format " + run.format() + ", stamps after " + run.afterStamp() + ")");
+            out.add("            " + endings.describe(i, rep.leaks().inFlight().size()));
         }
         out.add("device      " + device(rep.device()) + (rep.deviceRecorded() ? "" : " (not journaled: the default configuration's)"));
         out.add("entities    " + entities(c));
@@ -243,7 +245,8 @@ final class Replay {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("journal", c.dataDir().toString());
         List<Object> runs = new ArrayList<>();
-        for (RunStarted run : c.runs()) runs.add(ordered("runId", run.runId(), "format", run.format(), "afterStamp", run.afterStamp()));
+        RunEndings endings = RunEndings.of(c);
+        for (int i = 0; i < c.runs().size(); i++) runs.add(endings.json(i));
         m.put("runs", runs);
         m.put("device", device(rep.device()));
         m.put("deviceJournaled", rep.deviceRecorded());

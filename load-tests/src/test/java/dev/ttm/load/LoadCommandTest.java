@@ -162,5 +162,15 @@ class LoadCommandTest {
         assertEquals(0, status, out() + err());
         assertTrue(out().contains("every invariant held after every entry"), out());
         assertEquals(2, JournalReader.read(data).runs().size());
+        // Replay tells the crashed run from the one that stopped cleanly: the resume reclaimed what the dead
+        // run's clients held (the scanout's kmap at least), and the resumed run closed its system.
+        java.io.StringWriter json = new java.io.StringWriter();
+        CommandLine cl = TtmCommand.commandLine();
+        cl.setOut(new java.io.PrintWriter(json, true));
+        assertEquals(0, cl.execute("replay", data.toString(), "--json"), json.toString());
+        JsonNode runs = new ObjectMapper().readTree(json.toString()).get("runs");
+        assertEquals("crashed", runs.get(0).get("ending").asText(), json.toString());
+        assertEquals("clean", runs.get(1).get("ending").asText(), json.toString());
+        assertTrue(runs.get(1).get("reclaims").asLong() > 0, json.toString());
     }
 }

@@ -2,6 +2,7 @@ package dev.ttm.persistence;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.ttm.actors.TtmSystem;
 import dev.ttm.actors.runtime.Guardian;
 import dev.ttm.protocol.journal.JournalFormat;
 import dev.ttm.protocol.journal.Recorded;
@@ -13,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +74,18 @@ public final class JournalWriter {
                 system.terminate();
                 await(system.getWhenTerminated().toCompletableFuture(), "stopping the journal writer");
             }
+            writeStopMarker(dataDir, journal);
+        }
+    }
+
+    /** A simulator run is over when its journal is written: it stopped cleanly, as a closed system's run has. */
+    private static void writeStopMarker(Path dataDir, SimRecorder.Journal journal) {
+        long last = journal.run().afterStamp();
+        for (List<Recorded> rs : journal.entries().values()) for (Recorded r : rs) last = Math.max(last, r.stamp());
+        try {
+            Files.writeString(dataDir.resolve(TtmSystem.STOP_MARKER), TtmSystem.stopMarkerText(journal.run().runId(), last));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dataDir.resolve(TtmSystem.STOP_MARKER) + ": " + e.getMessage(), e);
         }
     }
 
