@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * for a ghost's or a move's fence would wait that much longer. A delay queue's wait is as precise as the thread's park
  * (tens of µs).
  */
-final class Clock extends Thread {
+final class Clock extends LoadThread {
     private record Due(long atNs, ActorRef<LoadClient.Command> to, LoadClient.Command message) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
@@ -27,26 +27,14 @@ final class Clock extends Thread {
     }
 
     private final DelayQueue<Due> due = new DelayQueue<>();
-    private volatile boolean halted;
 
     Clock() {
         super("ttm-load-clock");
-        setDaemon(true);
     }
 
     /** Tells {@code to} {@code message} at {@code atNs} (System.nanoTime), or at once if that has passed. */
     void at(long atNs, ActorRef<LoadClient.Command> to, LoadClient.Command message) {
         due.add(new Due(atNs, to, message));
-    }
-
-    void halt() {
-        halted = true;
-        interrupt();
-        try {
-            join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

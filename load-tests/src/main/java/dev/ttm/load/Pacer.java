@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * intended start time, so the latency the client records still counts from when the operation should have started.
  * A timer of the actor system would not do: its tick is 10 ms, longer than the latencies measured.
  */
-final class Pacer extends Thread {
+final class Pacer extends LoadThread {
     static final int MAX_QUEUED = 1024;
 
     private final List<ActorRef<LoadClient.Command>> clients;
@@ -21,11 +21,9 @@ final class Pacer extends Thread {
     private final RunControl control;
     private final long[] next;
     private final long intervalNs;
-    private volatile boolean halted;
 
     Pacer(LoadSettings settings, List<ActorRef<LoadClient.Command>> clients, AtomicInteger[] queued, RunControl control, long t0) {
         super("ttm-load-pacer");
-        setDaemon(true);
         this.clients = clients;
         this.queued = queued;
         this.control = control;
@@ -33,16 +31,6 @@ final class Pacer extends Thread {
         this.intervalNs = Math.max(1, (long) (1e9 * n / settings.rate()));
         this.next = new long[n];
         for (int c = 0; c < n; c++) next[c] = t0 + intervalNs * c / n;
-    }
-
-    void halt() {
-        halted = true;
-        interrupt();
-        try {
-            join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

@@ -3,13 +3,11 @@ package dev.ttm.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ttm.actors.TtmSystem;
-import java.awt.image.BufferedImage;
-import java.io.File;
+import dev.ttm.tools.Chromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,58 +163,15 @@ class LoadHtmlTest {
     /** Headless Chromium renders both pages; the screenshots must show pictures, not blank pages. CI makes this run. */
     @Test
     void chromiumRendersBothPages() throws Exception {
-        String chromium = chromium();
-        if (System.getenv("TTM_REQUIRE_CHROMIUM") != null) assertTrue(chromium != null, "TTM_REQUIRE_CHROMIUM is set but chromium is not on the PATH");
-        assumeTrue(chromium != null, "chromium is not installed: skipped (.ci/run installs it)");
+        String chromium = Chromium.requireOrSkip();
         Path report = tmp.resolve("shot-report.html");
         Files.writeString(report, LoadHtml.render(ioLru));
         Path compare = tmp.resolve("shot-compare.html");
         Files.writeString(compare, LoadHtml.compare(List.of(simple, ioLru)));
-        for (Path page : List.of(report, compare)) notBlank(screenshot(chromium, page));
+        for (Path page : List.of(report, compare)) Chromium.assertNotBlank(Chromium.screenshot(chromium, page, 1280, 2400), 1280);
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------------
-
-    static void notBlank(Path png) throws IOException {
-        BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(1280, img.getWidth());
-        Set<Integer> colours = new HashSet<>();
-        long inked = 0;
-        for (int y = 0; y < img.getHeight(); y += 2) {
-            for (int x = 0; x < img.getWidth(); x += 2) {
-                int rgb = img.getRGB(x, y) & 0xffffff;
-                colours.add(rgb);
-                if (rgb != 0xffffff) inked++;
-            }
-        }
-        long sampled = (long) (img.getHeight() / 2) * (img.getWidth() / 2);
-        assertTrue(colours.size() > 64, png + ": a picture has many colours, this has " + colours.size());
-        assertTrue(inked > sampled / 20, png + ": more than 5% of the page is not white: " + inked + " of " + sampled);
-    }
-
-    static Path screenshot(String chromium, Path page) throws IOException, InterruptedException {
-        Path png = tmp.resolve(page.getFileName().toString().replace(".html", ".png"));
-        Path log = tmp.resolve(page.getFileName() + ".chromium.log");
-        Path profile = Files.createTempDirectory(tmp, "chromium");
-        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + profile,
-                "--screenshot=" + png, "--window-size=1280,2400", page.toUri().toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(log));
-        }
-        assertTrue(Files.exists(png) && Files.size(png) > 0, "no screenshot: " + Files.readString(log));
-        return png;
-    }
-
-    static String chromium() {
-        for (String name : List.of("chromium", "chromium-browser")) {
-            for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
-            }
-        }
-        return null;
-    }
 
     /** Whole enough: one document, balanced svg/section/table tags, no NaN or Infinity, self-contained. */
     static void wellFormed(String html) {

@@ -5,22 +5,17 @@ import static dev.ttm.tools.ReplayCommandTest.ttm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,49 +139,10 @@ class ReplayWhyHtmlTest {
     /** Headless Chromium renders the page; the screenshot must show a picture, not a blank page. CI makes this run. */
     @Test
     void chromiumRendersThePage() throws Exception {
-        String chromium = chromium();
-        if (System.getenv("TTM_REQUIRE_CHROMIUM") != null) assertTrue(chromium != null, "TTM_REQUIRE_CHROMIUM is set but chromium is not on the PATH");
-        assumeTrue(chromium != null, "chromium is not installed: skipped (.ci/run installs it)");
+        String chromium = Chromium.requireOrSkip();
         Path page = tmp.resolve("shot.html");
         assertEquals(1, ttm("replay", "--html", page.toString(), v3.toString()).status());
-        Path png = screenshot(chromium, page);
-        BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(1400, img.getWidth());
-        Set<Integer> colours = new HashSet<>();
-        long inked = 0;
-        for (int y = 0; y < img.getHeight(); y += 2) {
-            for (int x = 0; x < img.getWidth(); x += 2) {
-                int rgb = img.getRGB(x, y) & 0xffffff;
-                colours.add(rgb);
-                if (rgb != 0xffffff) inked++;
-            }
-        }
-        long sampled = (long) (img.getHeight() / 2) * (img.getWidth() / 2);
-        assertTrue(colours.size() > 64, "a picture has many colours, this has " + colours.size());
-        assertTrue(inked > sampled / 20, "more than 5% of the page is not white: " + inked + " of " + sampled);
-    }
-
-    static Path screenshot(String chromium, Path page) throws IOException, InterruptedException {
-        Path png = tmp.resolve("shot.png");
-        Path profile = Files.createTempDirectory(tmp, "chromium");
-        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + profile,
-                "--screenshot=" + png, "--window-size=1400,1000", page.toUri().toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("chromium.log").toFile()).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(tmp.resolve("chromium.log")));
-        }
-        assertTrue(Files.size(png) > 0, "no screenshot: " + Files.readString(tmp.resolve("chromium.log")));
-        return png;
-    }
-
-    static String chromium() {
-        for (String name : List.of("chromium", "chromium-browser")) {
-            for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
-            }
-        }
-        return null;
+        Chromium.assertNotBlank(Chromium.screenshot(chromium, page, 1400, 1000), 1400);
     }
 
     static Set<String> attributes(String html, String name) {
