@@ -16,9 +16,25 @@ public record FenceSet(Map<String, Long> upTo) {
     public static final FenceSet NONE = new FenceSet(Map.of());
 
     public FenceSet {
-        for (Map.Entry<String, Long> e : upTo.entrySet())
-            if (e.getValue() <= 0) throw new IllegalArgumentException("fence number of " + e.getKey() + " must be positive");
-        upTo = Collections.unmodifiableMap(new TreeMap<>(upTo));
+        if (upTo instanceof Checked c) {
+            upTo = c.view; // made by this class from a checked set: sorted, positive, and never changed again
+        } else {
+            for (Map.Entry<String, Long> e : upTo.entrySet())
+                if (e.getValue() <= 0) throw new IllegalArgumentException("fence number of " + e.getKey() + " must be positive");
+            upTo = Collections.unmodifiableMap(new TreeMap<>(upTo));
+        }
+    }
+
+    /**
+     * A map this class built from checked sets and hands over whole: the constructor takes its view without copying
+     * and checking it again (a region signals fences often, and every carrier's set shrinks each time).
+     */
+    private static final class Checked extends TreeMap<String, Long> {
+        final Map<String, Long> view = Collections.unmodifiableMap(this);
+
+        Checked(Map<String, Long> from) {
+            super(from);
+        }
     }
 
     /** Fences 1..{@code seq} of {@code bo}; {@link #NONE} when {@code seq} is 0. */
@@ -35,7 +51,7 @@ public record FenceSet(Map<String, Long> upTo) {
     public FenceSet union(FenceSet other) {
         if (other.isEmpty()) return this;
         if (isEmpty()) return other;
-        TreeMap<String, Long> m = new TreeMap<>(upTo);
+        Checked m = new Checked(upTo);
         for (Map.Entry<String, Long> e : other.upTo.entrySet()) m.merge(e.getKey(), e.getValue(), Math::max);
         return new FenceSet(m);
     }
@@ -44,9 +60,15 @@ public record FenceSet(Map<String, Long> upTo) {
     public FenceSet signaled(String bo, long seq) {
         Long mine = upTo.get(bo);
         if (mine == null || mine > seq) return this;
-        TreeMap<String, Long> m = new TreeMap<>(upTo);
+        if (upTo.size() == 1) return NONE;
+        Checked m = new Checked(upTo);
         m.remove(bo);
-        return m.isEmpty() ? NONE : new FenceSet(m);
+        return new FenceSet(m);
+    }
+
+    /** Whether nothing is left once fences 1..{@code seq} of {@code bo} have signalled (as {@code signaled(bo, seq).isEmpty()}). */
+    public boolean emptiedBy(String bo, long seq) {
+        return isEmpty() || (upTo.size() == 1 && clearedBy(bo, seq));
     }
 
     /** Whether signalling {@code bo}'s fences up to {@code seq} removes an entry of this set. */

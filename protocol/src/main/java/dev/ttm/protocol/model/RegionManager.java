@@ -1,6 +1,7 @@
 package dev.ttm.protocol.model;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -175,8 +176,12 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
         @Override public void applyTo(RegionState s) {
             s.signaled.merge(bo, seq, Math::max);
             s.moveFence = s.moveFence.signaled(bo, seq);
-            s.ghosts.replaceAll((g, f) -> f.signaled(bo, seq));
-            s.carriers.replaceAll((b, f) -> f.signaled(bo, seq));
+            // Carriers allocated between two changes of the region's move fence share one set: shrink each set once.
+            IdentityHashMap<FenceSet, FenceSet> shrunk = new IdentityHashMap<>();
+            java.util.function.BiFunction<String, FenceSet, FenceSet> signal =
+                    (k, f) -> f.clearedBy(bo, seq) ? shrunk.computeIfAbsent(f, x -> x.signaled(bo, seq)) : f;
+            s.ghosts.replaceAll(signal);
+            s.carriers.replaceAll(signal);
             s.carriers.values().removeIf(FenceSet::isEmpty);
         }
     }
@@ -411,7 +416,7 @@ public final class RegionManager implements Decider<RegionState, RegionManager.I
                 if (c.getValue().clearedBy(f.bo(), f.seq())) send(new Address.Bo(c.getKey()), f);
             boolean unparked = false;
             for (Map.Entry<String, FenceSet> g : s.ghosts.entrySet()) {
-                if (!g.getValue().signaled(f.bo(), f.seq()).isEmpty()) continue;
+                if (!g.getValue().emptiedBy(f.bo(), f.seq())) continue;
                 for (Allocation al : s.allocationsOf(g.getKey())) emit(new Freed(g.getKey(), al.startPage(), al.pages()));
                 if (s.parked.containsKey(g.getKey())) {
                     emit(new Unparked(g.getKey()));
