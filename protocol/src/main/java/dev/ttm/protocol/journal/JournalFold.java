@@ -47,7 +47,7 @@ public final class JournalFold {
     private final Simulator model;
     private final InvariantChecker checker = new InvariantChecker();
     private final List<FoldListener> listeners = new ArrayList<>();
-    private final JournalDigest digest = new JournalDigest();
+    private final DigestPipeline digest;
     private final InFlightQueues inFlight = new InFlightQueues();
     private final Map<String, Integer> runs = new LinkedHashMap<>();
     private final List<StampedViolation> violations = new ArrayList<>();
@@ -63,8 +63,23 @@ public final class JournalFold {
     private long consumedUnrecorded;
     private boolean finished;
 
+    /** A fold whose digest is made on another thread, alongside (see {@link #JournalFold(DeviceConfig, boolean)}). */
     public JournalFold(DeviceConfig device) {
+        this(device, true);
+    }
+
+    /**
+     * {@code pipelinedDigest}: the journal digest's lines are rendered and hashed on another thread while this one
+     * folds ({@link DigestPipeline}: the same digest); otherwise on the caller's thread, entry by entry.
+     */
+    public JournalFold(DeviceConfig device, boolean pipelinedDigest) {
+        this(device, new DigestPipeline(pipelinedDigest));
+    }
+
+    /** With a digest pipeline of another shape (tests: tiny batches). */
+    JournalFold(DeviceConfig device, DigestPipeline digest) {
         this.device = device;
+        this.digest = digest;
         this.model = new Simulator(device);
         model.addListener(checker);
         model.addListener(new SimListener() {
@@ -104,12 +119,12 @@ public final class JournalFold {
         try {
             today = decide(e.entity(), r.input());
             divergence = sameEvents(r.events(), today.events()) ? null
-                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), StateDigest.canonical(today.events()));
+                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), StateDigest.canonical(r.events()), StateDigest.canonical(today.events()));
         } catch (Unfoldable u) {
             throw u;
         } catch (RuntimeException | StackOverflowError x) {
             today = null;
-            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), "decide failed: " + x);
+            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), StateDigest.canonical(r.events()), "decide failed: " + x);
         }
         if (divergence != null) {
             divergences++;
@@ -137,17 +152,18 @@ public final class JournalFold {
     }
 
     /**
-     * Whether today's events have the recorded events' canonical text (the digest made it: {@link JournalDigest#lastEvents}),
-     * as {@code --recheck} compares them. Equal events render alike: events are records all the way down (strings, numbers, enums, lists, maps), none
-     * overrides {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the text
-     * of today's events is made only when they are not equal (it may still be the same text).
+     * Whether today's events have the recorded events' canonical text, as {@code --recheck} compares them. Equal events
+     * render alike: events are records all the way down (strings, numbers, enums, lists, maps), none overrides
+     * {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the texts are made
+     * only when the events are not equal (they may still be the same text). The digest's rendering of the recorded
+     * events is not used: it is made on another thread, later.
      */
-    private boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
+    private static boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
         if (was.equals(now)) {
-            assert digest.lastEvents().equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
+            assert StateDigest.canonical(was).equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
             return true;
         }
-        return digest.lastEvents().equals(StateDigest.canonical(now));
+        return StateDigest.canonical(was).equals(StateDigest.canonical(now));
     }
 
     /**

@@ -22,6 +22,17 @@ public final class CanonicalBytes extends CanonicalSink {
         return this;
     }
 
+    /**
+     * Drops what was written after the first {@code length} bytes, which must all be ASCII text (the caller knows:
+     * it checked {@link #ascii()} there): a line found not to be ASCII is taken back, the lines before it stay.
+     */
+    public CanonicalBytes truncate(int length) {
+        assert 0 <= length && length <= len;
+        len = length;
+        ascii = true;
+        return this;
+    }
+
     /** False once a character outside ASCII was met since {@link #clear}: the bytes do not hold the text. */
     public boolean ascii() {
         return ascii;
