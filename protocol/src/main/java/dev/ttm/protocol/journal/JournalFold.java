@@ -62,6 +62,8 @@ public final class JournalFold {
     private long unrecordedInputs;
     private long consumedUnrecorded;
     private boolean finished;
+    private String lastRunId;
+    private int lastRun;
 
     /** A fold whose digest is made on another thread, alongside (see {@link #JournalFold(DeviceConfig, boolean)}). */
     public JournalFold(DeviceConfig device) {
@@ -110,7 +112,7 @@ public final class JournalFold {
         Recorded r = e.recorded();
         if (entries > 0 && r.stamp() <= lastStamp)
             throw new IllegalArgumentException("entries out of stamp order: " + r.stamp() + " (" + e.entity() + ") after " + lastStamp);
-        int run = runs.computeIfAbsent(r.runId(), k -> runs.size() + 1);
+        int run = run(r.runId());
         current = e;
         digest.add(run, e);
         Cause cause = admit(e.entity(), r.input());
@@ -136,7 +138,8 @@ public final class JournalFold {
         } catch (RuntimeException x) {
             throw new Unfoldable(e.entity() + " #" + e.seqNr() + " (stamp " + r.stamp() + "): its events do not fold: " + x, x);
         }
-        for (Decision.Send s : sends) {
+        for (int i = 0; i < sends.size(); i++) {
+            Decision.Send s = sends.get(i);
             if (s.to() instanceof Address.Client) continue;
             inFlight.add(s.to(), new Sent(sendSeq++, e.entity(), r.stamp(), s.message()));
         }
@@ -144,11 +147,21 @@ public final class JournalFold {
         lastStamp = r.stamp();
         events += r.events().size();
         List<StampedViolation> found = stamp(checker.drain(), r.stamp(), e.entity());
-        violations.addAll(found);
+        if (!found.isEmpty()) violations.addAll(found);
         FoldStep step = new FoldStep(e, run, cause, today, divergence, found, model);
         for (FoldListener l : listeners) l.afterEntry(step);
         current = null;
         return step;
+    }
+
+    /** The ordinal of run {@code id} (1, 2, ... in stamp order); a journal's entries mostly come from one run. */
+    private int run(String id) {
+        if (id.equals(lastRunId)) return lastRun;
+        Integer n = runs.get(id);
+        if (n == null) runs.put(id, n = runs.size() + 1);
+        lastRunId = id;
+        lastRun = n;
+        return n;
     }
 
     /**
@@ -159,11 +172,19 @@ public final class JournalFold {
      * events is not used: it is made on another thread, later.
      */
     private static boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
-        if (was.equals(now)) {
+        if (equal(was, now)) {
             assert StateDigest.canonical(was).equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
             return true;
         }
         return StateDigest.canonical(was).equals(StateDigest.canonical(now));
+    }
+
+    /** {@code was.equals(now)}, element by element without an iterator (both are random-access lists). */
+    private static boolean equal(List<? extends Event> was, List<? extends Event> now) {
+        int n = was.size();
+        if (now.size() != n) return false;
+        for (int i = 0; i < n; i++) if (!was.get(i).equals(now.get(i))) return false;
+        return true;
     }
 
     /**
