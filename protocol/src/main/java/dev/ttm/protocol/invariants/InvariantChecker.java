@@ -106,7 +106,8 @@ public final class InvariantChecker implements SimListener {
      */
     private final Map<String, Set<String>> regionsOfBo = new HashMap<>();
     private final Set<Long> pending = new LinkedHashSet<>();
-    private final Map<String, Long> usedByRegion = new HashMap<>();
+    /** Per region, its allocated pages in a cell of one: kept up to date per event without boxing a Long. */
+    private final Map<String, long[]> usedByRegion = new HashMap<>();
     private boolean ioCountsKnown;
     private long ioReserves;
     private long ioFrees;
@@ -117,6 +118,9 @@ public final class InvariantChecker implements SimListener {
     private final Map<RegionBo, Integer> freesInFlightByBo = new HashMap<>();
     private final Map<String, List<Resource>> grantsInFlight = new HashMap<>();
     private final Map<RegionBo, ArrayDeque<Boolean>> lruUpdatesInFlight = new HashMap<>();
+
+    /** The evaluation of {@link #checkIncremental}, reused. */
+    private final Eval incremental = new Eval(null, 0, false);
 
     public InvariantChecker() {
         this(false);
@@ -307,11 +311,11 @@ public final class InvariantChecker implements SimListener {
             touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
                 residesIn(a.allocation().bo(), r.name());
-                usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
+                usedCell(view, r.name())[0] += a.allocation().pages();
                 touched.add(a.allocation().bo());
                 touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage(), false));
             } else if (event instanceof RegionManager.Freed f) {
-                usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
+                usedCell(view, r.name())[0] -= f.pages();
                 touched.add(f.bo());
                 touchedAllocations.add(new NewAllocation(r.name(), f.startPage(), true)); // its own checks end
             } else if (event instanceof RegionManager.Ghosted g) {
@@ -367,12 +371,22 @@ public final class InvariantChecker implements SimListener {
 
     /** The checker's own sum of a region's allocated pages (taken from the region once, then kept from events). */
     private long used(RegionState r) {
-        Long u = usedByRegion.get(r.name());
-        if (u != null) return u;
+        long[] u = usedByRegion.get(r.name());
+        return u != null ? u[0] : usedCell(r)[0];
+    }
+
+    /** {@link #used}'s cell for region {@code name}, made from the region in {@code view} if need be. */
+    private long[] usedCell(ModelView view, String name) {
+        long[] u = usedByRegion.get(name);
+        return u != null ? u : usedCell(view.region(name));
+    }
+
+    private long[] usedCell(RegionState r) {
         long sum = 0;
         for (RegionManager.Allocation a : r.allocations().values()) sum += a.pages();
-        usedByRegion.put(r.name(), sum);
-        return sum;
+        long[] u = {sum};
+        usedByRegion.put(r.name(), u);
+        return u;
     }
 
     private void ioCounts(IoState io) {
@@ -417,7 +431,7 @@ public final class InvariantChecker implements SimListener {
     public void checkIncremental(ModelView view, long step, boolean quiescent) {
         if (!quiescent && touched.isEmpty() && touchedAllocations.isEmpty() && queuesChanged.isEmpty()
                 && touchedRegions.isEmpty() && !ioTouched) return; // nothing a state invariant reads has changed
-        Eval ev = new Eval(view, step, false);
+        Eval ev = incremental.reset(view, step); // one per checker: this runs after every message
         for (NewAllocation ta : touchedAllocations) {
             RegionState r = view.region(ta.region());
             if (r == null) continue;
@@ -545,15 +559,31 @@ public final class InvariantChecker implements SimListener {
 
     /** One evaluation: per-subject checks against the view, with the messages in flight taken into account. */
     private final class Eval {
-        final ModelView view;
-        final long step;
-        final boolean full;
+        ModelView view;
+        long step;
+        boolean full;
         Map<String, Violation> now;
 
         Eval(ModelView view, long step, boolean full) {
             this.view = view;
             this.step = step;
             this.full = full;
+        }
+
+        /**
+         * Made ready for another incremental check, as a new one would be: every field that an evaluation fills in
+         * ({@link #now}, {@link #home}..., {@link #fenceWaits}) is emptied.
+         */
+        Eval reset(ModelView view, long step) {
+            this.view = view;
+            this.step = step;
+            this.full = false;
+            now = null;
+            home = null;
+            homeAllocation = null;
+            homeOnLru = false;
+            fenceWaits = null;
+            return this;
         }
 
         void violated(String inv, String entities, String detail) {

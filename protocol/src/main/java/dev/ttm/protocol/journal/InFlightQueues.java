@@ -24,17 +24,17 @@ import java.util.Set;
 final class InFlightQueues {
     /**
      * A message on its way, numbered in send order ({@code seq} is unique: equal records are the same send), with its
-     * message's hash code, taken once (a message record's hash walks all its components, and the index needs it three
-     * times).
+     * message as an index key, hashed once (a message record's hash walks all its components; the index needs it
+     * whenever the message is put in or taken out).
      */
-    record Sent(long seq, Address from, long sentAt, Message message, int hash) {
+    record Sent(long seq, Address from, long sentAt, Message message, Key key) {
         Sent(long seq, Address from, long sentAt, Message message) {
-            this(seq, from, sentAt, message, message.hashCode());
+            this(seq, from, sentAt, message, new Key(message, message.hashCode()));
         }
     }
 
     /** A message as a key of {@link Inbox#byMessage}, with its hash code ready. */
-    private record Key(Message message, int hash) {
+    record Key(Message message, int hash) {
         @Override public int hashCode() { return hash; }
         @Override public boolean equals(Object o) { return o instanceof Key k && k.hash == hash && k.message.equals(message); }
     }
@@ -72,7 +72,7 @@ final class InFlightQueues {
 
     @SuppressWarnings("unchecked")
     private static void index(Inbox in, Sent s) {
-        Key k = new Key(s.message(), s.hash());
+        Key k = s.key();
         Object was = in.byMessage.putIfAbsent(k, s);
         if (was == null) return;
         ArrayDeque<Sent> q;
@@ -120,7 +120,7 @@ final class InFlightQueues {
     /** Removes {@code s} from its message's entry: usually the whole entry, else its queue's head (the earliest is taken). */
     @SuppressWarnings("unchecked")
     private static void unindex(Inbox in, Sent s) {
-        Key k = new Key(s.message(), s.hash());
+        Key k = s.key();
         Object q = in.byMessage.get(k);
         assert q == s || q instanceof ArrayDeque<?> : s + " is not indexed";
         if (q == s) {
