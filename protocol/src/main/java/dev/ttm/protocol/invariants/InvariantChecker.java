@@ -89,6 +89,8 @@ public final class InvariantChecker implements SimListener {
 
     // ---- what the runtime told us -------------------------------------------------------------------------------
     private final Set<String> touched = new LinkedHashSet<>();
+    /** The name added to {@link #touched} last, while it is there: a message's events mostly name one BO again and again. */
+    private String lastTouched;
     /** An allocation made or freed since the last check: its own checks and the next allocation's overlap change. */
     private record NewAllocation(String region, long startPage, boolean freed) {}
 
@@ -234,7 +236,14 @@ public final class InvariantChecker implements SimListener {
         } else {
             return;
         }
-        if (delta < 0) touched.add(bo);
+        if (delta < 0) touchBo(bo);
+    }
+
+    /** Adds {@code bo} to {@link #touched} (an ordered set: adding it again changes nothing, so that look-up is skipped). */
+    private void touchBo(String bo) {
+        if (bo != null && bo.equals(lastTouched)) return;
+        touched.add(bo);
+        lastTouched = bo;
     }
 
     private static <K> void add(Map<K, Integer> counts, K key, int delta) {
@@ -306,25 +315,25 @@ public final class InvariantChecker implements SimListener {
         if (entity instanceof Address.Bo b) {
             if (changesQueues(event)) queuesChanged.add(b.name());
             if (bookkeepingOnly(event) || holderOnly(view, b.name(), event)) touchedSinceQuiescence.add(b.name());
-            else touched.add(b.name());
+            else touchBo(b.name());
         } else if (entity instanceof Address.Region r) {
             touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
                 residesIn(a.allocation().bo(), r.name());
                 usedCell(view, r.name())[0] += a.allocation().pages();
-                touched.add(a.allocation().bo());
+                touchBo(a.allocation().bo());
                 touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage(), false));
             } else if (event instanceof RegionManager.Freed f) {
                 usedCell(view, r.name())[0] -= f.pages();
-                touched.add(f.bo());
+                touchBo(f.bo());
                 touchedAllocations.add(new NewAllocation(r.name(), f.startPage(), true)); // its own checks end
             } else if (event instanceof RegionManager.Ghosted g) {
                 residesIn(g.ghost(), r.name());
-                touched.add(g.bo());
-                touched.add(g.ghost());
+                touchBo(g.bo());
+                touchBo(g.ghost());
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
-                touched.add(m.bo());
+                touchBo(m.bo());
             }
         } else if (entity instanceof Address.Io) {
             ioTouched = true;
@@ -332,12 +341,12 @@ public final class InvariantChecker implements SimListener {
             if (event instanceof IoManager.ReserveCalled rc) {
                 ioCounts(io);
                 ioReserves++;
-                touched.add(rc.bo());
+                touchBo(rc.bo());
             } else if (event instanceof IoManager.FreeCalled f) {
                 ioCounts(io);
                 ioFrees++;
                 if (!io.isReserved(f.bo())) ioUnbalancedFrees++;
-                touched.add(f.bo());
+                touchBo(f.bo());
             }
         }
     }
@@ -454,6 +463,7 @@ public final class InvariantChecker implements SimListener {
             touchedSinceQuiescence.add(bo);
         }
         touched.clear();
+        lastTouched = null;
         if (!queuesChanged.isEmpty()) {
             for (String bo : queuesChanged) noteWaiters(view.bo(bo));
             queuesChanged.clear();
@@ -481,6 +491,7 @@ public final class InvariantChecker implements SimListener {
         Eval ev = new Eval(view, step, true);
         touchedSinceQuiescence.addAll(touched);
         touched.clear();
+        lastTouched = null;
         touchedAllocations.clear();
         touchedRegions.clear();
         queuesChanged.clear();
