@@ -1,6 +1,7 @@
 package dev.ttm.protocol.journal;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -126,7 +127,12 @@ final class DigestPipeline {
             throw new IllegalStateException("interrupted while handing journal entries to the digest", x);
         }
         handedOff++;
-        if (draining.compareAndSet(false, true)) HASHERS.execute(this::drain);
+        if (!draining.compareAndSet(false, true)) return; // the running task takes it
+        try {
+            HASHERS.execute(this::drain);
+        } catch (RejectedExecutionException | OutOfMemoryError x) {
+            drain(); // no thread to be had: hash here rather than leave the batch to nobody (hex would wait forever)
+        }
     }
 
     /** Hashes the queued batches in order; ends when the queue is empty (another task starts with the next batch). */
