@@ -16,12 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the order the fold took the entries: the same bytes in the same order, the same digest. The fold waits for the
  * digest only when it asks for it ({@link #hex}).
  *
- * <p>Entries are handed over in batches of {@link #BATCH} (one hand-off per batch, not per entry; the batch's lines go
- * to SHA-256 in a few large pieces), through a bounded queue of {@link #AHEAD} batches: a fold faster than its digest waits rather than piling entries up. The batches of
- * one pipeline are drained by one task at a time on a shared pool of daemon threads that end after a short idle
- * time: an abandoned fold (an exception, a caller that stops early) leaves at most {@code AHEAD} batches to hash and
- * no thread behind. The last, partial batch is hashed on the caller's thread in {@link #hex}: a small journal never
- * hands anything off.
+ * <p>Entries are handed over in batches of {@link #BATCH} (one hand-off per batch, not per entry; a batch's lines go
+ * to SHA-256 in a few large pieces), through a bounded queue of {@link #AHEAD} batches. A fold that gets that far
+ * ahead of its digest (its thread is descheduled on a busy machine, say) hashes the oldest batch itself, rather than
+ * pile entries up or wait: it is never slower than hashing everything itself. Whoever hashes a batch takes it off the
+ * queue and hashes it under one lock, so batches are hashed one at a time, in order. The batches of one pipeline are
+ * drained by one task at a time on a shared pool of daemon threads that end after a short idle time: an abandoned
+ * fold (an exception, a caller that stops early) leaves at most {@code AHEAD} batches to hash and no thread behind.
+ * The last, partial batch is hashed on the caller's thread in {@link #hex}: a small journal never hands anything off.
  *
  * <p>One fold thread (the caller) and at most one hashing task at a time; not for concurrent callers.
  */
@@ -61,16 +63,15 @@ final class DigestPipeline {
     private final boolean pipelined;
     private final int batch;
     private final ArrayBlockingQueue<Batch> queue;
-    /** Whether a drain task is scheduled or running (at most one: batches are hashed in queue order). */
+    /** Whether a drain task is scheduled or running (at most one). */
     private final AtomicBoolean draining = new AtomicBoolean();
-    /** Guards {@link #hashed}: the fold waits on it for the batches it handed off. */
-    private final Object lock = new Object();
+    /**
+     * Held while a batch is taken off the queue and hashed, by whichever thread does it: so batches are hashed one at
+     * a time in queue order, and a thread holding it that finds the queue empty knows every batch handed off is hashed.
+     */
+    private final Object hashing = new Object();
     private Batch open;
-    /** Batches handed off (the fold's thread only). */
-    private long handedOff;
-    /** Batches hashed, or skipped after a failure (under {@link #lock}). */
-    private long hashed;
-    /** What the hashing thread threw, rethrown on the fold's thread. */
+    /** What hashing a batch threw, rethrown on the fold's thread. */
     private volatile Throwable failure;
 
     /** {@code pipelined}: hash on another thread; otherwise on the caller's, as each entry is added. */
@@ -103,12 +104,16 @@ final class DigestPipeline {
         }
     }
 
-    /** The digest of every entry added so far: waits for the batches handed off, hashes the open one here. */
+    /** The digest of every entry added so far: hashes here what is still queued, and the open batch. */
     String hex() {
         if (pipelined) {
-            awaitHashed(handedOff);
+            while (hashNext()) {
+                // the hashing thread is behind, or gone: take its batches, in order
+            }
             rethrow();
-            hash(open); // nothing is queued: this thread is the only one touching the digest now
+            synchronized (hashing) { // the queue is empty and only this thread fills it: nobody else hashes now
+                hash(open);
+            }
             open = new Batch(batch);
         }
         return digest.hex();
@@ -120,60 +125,47 @@ final class DigestPipeline {
     }
 
     private void handOff(Batch b) {
-        try {
-            queue.put(b); // blocks while AHEAD batches wait: the fold is not let run away from its digest
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while handing journal entries to the digest", x);
-        }
-        handedOff++;
+        // A full queue: the hashing thread is AHEAD batches behind (descheduled, say, on a busy machine). The fold
+        // hashes the oldest batch itself rather than wait for it: it never runs slower than hashing everything itself.
+        while (!queue.offer(b)) hashNext();
         if (!draining.compareAndSet(false, true)) return; // the running task takes it
         try {
             HASHERS.execute(this::drain);
         } catch (RejectedExecutionException | OutOfMemoryError x) {
-            drain(); // no thread to be had: hash here rather than leave the batch to nobody (hex would wait forever)
+            draining.set(false); // no thread to be had: the fold hashes the queue when it fills, and in hex
         }
     }
 
     /** Hashes the queued batches in order; ends when the queue is empty (another task starts with the next batch). */
     private void drain() {
         while (true) {
-            Batch b;
-            while ((b = queue.poll()) != null) {
-                if (failure == null) {
-                    try {
-                        hash(b);
-                    } catch (Throwable x) {
-                        failure = x; // the later batches are skipped: the digest is void
-                    }
-                }
-                synchronized (lock) {
-                    hashed++;
-                    lock.notifyAll();
-                }
+            while (hashNext()) {
+                // on to the next batch
             }
             draining.set(false);
-            // A batch queued after the poll above and before the flag fell found the flag up and scheduled nothing.
+            // A batch queued after the last poll and before the flag fell found the flag up and scheduled nothing.
             if (queue.isEmpty() || !draining.compareAndSet(false, true)) return;
+        }
+    }
+
+    /** Takes the oldest queued batch and hashes it (skips it after a failure: the digest is void); false if none. */
+    private boolean hashNext() {
+        synchronized (hashing) {
+            Batch b = queue.poll();
+            if (b == null) return false;
+            if (failure == null) {
+                try {
+                    hash(b);
+                } catch (Throwable x) {
+                    failure = x;
+                }
+            }
+            return true;
         }
     }
 
     private void hash(Batch b) {
         digest.addAll(b.runs, b.entries, b.size);
-    }
-
-    private void awaitHashed(long n) {
-        boolean interrupted = false;
-        synchronized (lock) {
-            while (hashed < n) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException x) {
-                    interrupted = true; // the digest is due: wait on, and keep the interrupt for the caller
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private void rethrow() {
