@@ -89,6 +89,8 @@ public final class InvariantChecker implements SimListener {
 
     // ---- what the runtime told us -------------------------------------------------------------------------------
     private final Set<String> touched = new LinkedHashSet<>();
+    /** The name added to {@link #touched} last, while it is there: a message's events mostly name one BO again and again. */
+    private String lastTouched;
     /** An allocation made or freed since the last check: its own checks and the next allocation's overlap change. */
     private record NewAllocation(String region, long startPage, boolean freed) {}
 
@@ -106,7 +108,8 @@ public final class InvariantChecker implements SimListener {
      */
     private final Map<String, Set<String>> regionsOfBo = new HashMap<>();
     private final Set<Long> pending = new LinkedHashSet<>();
-    private final Map<String, Long> usedByRegion = new HashMap<>();
+    /** Per region, its allocated pages in a cell of one: kept up to date per event without boxing a Long. */
+    private final Map<String, long[]> usedByRegion = new HashMap<>();
     private boolean ioCountsKnown;
     private long ioReserves;
     private long ioFrees;
@@ -117,6 +120,9 @@ public final class InvariantChecker implements SimListener {
     private final Map<RegionBo, Integer> freesInFlightByBo = new HashMap<>();
     private final Map<String, List<Resource>> grantsInFlight = new HashMap<>();
     private final Map<RegionBo, ArrayDeque<Boolean>> lruUpdatesInFlight = new HashMap<>();
+
+    /** The evaluation of {@link #checkIncremental}, reused. */
+    private final Eval incremental = new Eval(null, 0, false);
 
     public InvariantChecker() {
         this(false);
@@ -133,6 +139,7 @@ public final class InvariantChecker implements SimListener {
 
     /** The violations found since the previous call. */
     public List<Violation> drain() {
+        if (drained == found.size()) return List.of(); // nearly always (a fold drains after every entry)
         List<Violation> out = List.copyOf(found.subList(drained, found.size()));
         drained = found.size();
         return out;
@@ -229,7 +236,14 @@ public final class InvariantChecker implements SimListener {
         } else {
             return;
         }
-        if (delta < 0) touched.add(bo);
+        if (delta < 0) touchBo(bo);
+    }
+
+    /** Adds {@code bo} to {@link #touched} (an ordered set: adding it again changes nothing, so that look-up is skipped). */
+    private void touchBo(String bo) {
+        if (bo != null && bo.equals(lastTouched)) return;
+        touched.add(bo);
+        lastTouched = bo;
     }
 
     private static <K> void add(Map<K, Integer> counts, K key, int delta) {
@@ -301,25 +315,25 @@ public final class InvariantChecker implements SimListener {
         if (entity instanceof Address.Bo b) {
             if (changesQueues(event)) queuesChanged.add(b.name());
             if (bookkeepingOnly(event) || holderOnly(view, b.name(), event)) touchedSinceQuiescence.add(b.name());
-            else touched.add(b.name());
+            else touchBo(b.name());
         } else if (entity instanceof Address.Region r) {
             touchedRegions.add(r.name());
             if (event instanceof RegionManager.Allocated a) {
                 residesIn(a.allocation().bo(), r.name());
-                usedByRegion.put(r.name(), used(view.region(r.name())) + a.allocation().pages());
-                touched.add(a.allocation().bo());
+                usedCell(view, r.name())[0] += a.allocation().pages();
+                touchBo(a.allocation().bo());
                 touchedAllocations.add(new NewAllocation(r.name(), a.allocation().startPage(), false));
             } else if (event instanceof RegionManager.Freed f) {
-                usedByRegion.put(r.name(), used(view.region(r.name())) - f.pages());
-                touched.add(f.bo());
+                usedCell(view, r.name())[0] -= f.pages();
+                touchBo(f.bo());
                 touchedAllocations.add(new NewAllocation(r.name(), f.startPage(), true)); // its own checks end
             } else if (event instanceof RegionManager.Ghosted g) {
                 residesIn(g.ghost(), r.name());
-                touched.add(g.bo());
-                touched.add(g.ghost());
+                touchBo(g.bo());
+                touchBo(g.ghost());
             } else if (event instanceof RegionManager.LruMoved m) {
                 residesIn(m.bo(), r.name());
-                touched.add(m.bo());
+                touchBo(m.bo());
             }
         } else if (entity instanceof Address.Io) {
             ioTouched = true;
@@ -327,12 +341,12 @@ public final class InvariantChecker implements SimListener {
             if (event instanceof IoManager.ReserveCalled rc) {
                 ioCounts(io);
                 ioReserves++;
-                touched.add(rc.bo());
+                touchBo(rc.bo());
             } else if (event instanceof IoManager.FreeCalled f) {
                 ioCounts(io);
                 ioFrees++;
                 if (!io.isReserved(f.bo())) ioUnbalancedFrees++;
-                touched.add(f.bo());
+                touchBo(f.bo());
             }
         }
     }
@@ -366,12 +380,22 @@ public final class InvariantChecker implements SimListener {
 
     /** The checker's own sum of a region's allocated pages (taken from the region once, then kept from events). */
     private long used(RegionState r) {
-        Long u = usedByRegion.get(r.name());
-        if (u != null) return u;
+        long[] u = usedByRegion.get(r.name());
+        return u != null ? u[0] : usedCell(r)[0];
+    }
+
+    /** {@link #used}'s cell for region {@code name}, made from the region in {@code view} if need be. */
+    private long[] usedCell(ModelView view, String name) {
+        long[] u = usedByRegion.get(name);
+        return u != null ? u : usedCell(view.region(name));
+    }
+
+    private long[] usedCell(RegionState r) {
         long sum = 0;
         for (RegionManager.Allocation a : r.allocations().values()) sum += a.pages();
-        usedByRegion.put(r.name(), sum);
-        return sum;
+        long[] u = {sum};
+        usedByRegion.put(r.name(), u);
+        return u;
     }
 
     private void ioCounts(IoState io) {
@@ -416,7 +440,7 @@ public final class InvariantChecker implements SimListener {
     public void checkIncremental(ModelView view, long step, boolean quiescent) {
         if (!quiescent && touched.isEmpty() && touchedAllocations.isEmpty() && queuesChanged.isEmpty()
                 && touchedRegions.isEmpty() && !ioTouched) return; // nothing a state invariant reads has changed
-        Eval ev = new Eval(view, step, false);
+        Eval ev = incremental.reset(view, step); // one per checker: this runs after every message
         for (NewAllocation ta : touchedAllocations) {
             RegionState r = view.region(ta.region());
             if (r == null) continue;
@@ -439,6 +463,7 @@ public final class InvariantChecker implements SimListener {
             touchedSinceQuiescence.add(bo);
         }
         touched.clear();
+        lastTouched = null;
         if (!queuesChanged.isEmpty()) {
             for (String bo : queuesChanged) noteWaiters(view.bo(bo));
             queuesChanged.clear();
@@ -466,6 +491,7 @@ public final class InvariantChecker implements SimListener {
         Eval ev = new Eval(view, step, true);
         touchedSinceQuiescence.addAll(touched);
         touched.clear();
+        lastTouched = null;
         touchedAllocations.clear();
         touchedRegions.clear();
         queuesChanged.clear();
@@ -544,15 +570,31 @@ public final class InvariantChecker implements SimListener {
 
     /** One evaluation: per-subject checks against the view, with the messages in flight taken into account. */
     private final class Eval {
-        final ModelView view;
-        final long step;
-        final boolean full;
+        ModelView view;
+        long step;
+        boolean full;
         Map<String, Violation> now;
 
         Eval(ModelView view, long step, boolean full) {
             this.view = view;
             this.step = step;
             this.full = full;
+        }
+
+        /**
+         * Made ready for another incremental check, as a new one would be: every field that an evaluation fills in
+         * ({@link #now}, {@link #home}..., {@link #fenceWaits}) is emptied.
+         */
+        Eval reset(ModelView view, long step) {
+            this.view = view;
+            this.step = step;
+            this.full = false;
+            now = null;
+            home = null;
+            homeAllocation = null;
+            homeOnLru = false;
+            fenceWaits = null;
+            return this;
         }
 
         void violated(String inv, String entities, String detail) {

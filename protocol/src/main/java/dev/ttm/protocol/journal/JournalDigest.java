@@ -37,20 +37,53 @@ public final class JournalDigest {
      * a line with a character outside ASCII is made as a string, as it always was. The same bytes either way.
      */
     public void add(int run, JournalEntry e) {
+        line.clear();
+        if (write(run, e)) line.update(sha);
+    }
+
+    /**
+     * Adds the lines of {@code entries[0..n)}, {@code runs[i]} being the run ordinal of {@code entries[i]}: the same
+     * bytes as {@link #add(int, JournalEntry)} one by one, handed to SHA-256 in fewer, larger pieces (a call per line
+     * cost a tenth of hashing). Afterwards {@link #lastEvents} is that of {@code entries[n - 1]}.
+     */
+    public void addAll(int[] runs, JournalEntry[] entries, int n) {
+        line.clear();
+        for (int i = 0; i < n; i++) {
+            if (!write(runs[i], entries[i])) continue; // hashed already, as a string, after the lines before it
+            if (i < n - 1 && line.length() >= FLUSH) { // the last entry's line stays for lastEvents
+                line.update(sha);
+                line.clear();
+            }
+        }
+        if (line.length() > 0) line.update(sha);
+    }
+
+    /** Bytes of lines gathered before they are hashed (a few lines: the buffer stays in the cache). */
+    private static final int FLUSH = 8192;
+
+    /**
+     * Appends {@code e}'s line to the bytes; true if it is there. A line with a character outside ASCII is taken back:
+     * the lines before it are hashed, then it is made as a string and hashed (false).
+     */
+    private boolean write(int run, JournalEntry e) {
         Recorded r = e.recorded();
-        line.clear().append(run).append(' ').append(r.stamp()).append(' ').append(e.entity().toString()).append(' ').value(r.input()).append(' ');
+        int start = line.length();
+        line.append(run).append(' ').append(r.stamp()).append(' ').append(e.entity().toString()).append(' ').value(r.input()).append(' ');
         eventsFrom = line.length();
         line.value(r.events());
         eventsTo = line.length();
         line.append('\n');
         if (!line.ascii()) {
+            line.truncate(start);
+            if (start > 0) line.update(sha);
+            line.clear();
             add(run, e, StateDigest.canonical(r.events()));
-            return;
+            return false;
         }
         lastEvents = null;
-        assert lastEvents().equals(StateDigest.canonical(r.events())) && line.text(0, line.length()).equals(text(run, e, lastEvents()))
-                : "the line written as bytes is not the canonical line: " + line.text(0, line.length());
-        line.update(sha);
+        assert lastEvents().equals(StateDigest.canonical(r.events())) && line.text(start, line.length()).equals(text(run, e, lastEvents()))
+                : "the line written as bytes is not the canonical line: " + line.text(start, line.length());
+        return true;
     }
 
     /** The canonical text of the events of the entry added last ({@code StateDigest.canonical(e.recorded().events())}). */

@@ -47,7 +47,7 @@ public final class JournalFold {
     private final Simulator model;
     private final InvariantChecker checker = new InvariantChecker();
     private final List<FoldListener> listeners = new ArrayList<>();
-    private final JournalDigest digest = new JournalDigest();
+    private final DigestPipeline digest;
     private final InFlightQueues inFlight = new InFlightQueues();
     private final Map<String, Integer> runs = new LinkedHashMap<>();
     private final List<StampedViolation> violations = new ArrayList<>();
@@ -62,9 +62,26 @@ public final class JournalFold {
     private long unrecordedInputs;
     private long consumedUnrecorded;
     private boolean finished;
+    private String lastRunId;
+    private int lastRun;
 
+    /** A fold whose digest is made on another thread, alongside (see {@link #JournalFold(DeviceConfig, boolean)}). */
     public JournalFold(DeviceConfig device) {
+        this(device, true);
+    }
+
+    /**
+     * {@code pipelinedDigest}: the journal digest's lines are rendered and hashed on another thread while this one
+     * folds ({@link DigestPipeline}: the same digest); otherwise on the caller's thread, entry by entry.
+     */
+    public JournalFold(DeviceConfig device, boolean pipelinedDigest) {
+        this(device, new DigestPipeline(pipelinedDigest));
+    }
+
+    /** With a digest pipeline of another shape (tests: tiny batches). */
+    JournalFold(DeviceConfig device, DigestPipeline digest) {
         this.device = device;
+        this.digest = digest;
         this.model = new Simulator(device);
         model.addListener(checker);
         model.addListener(new SimListener() {
@@ -95,7 +112,7 @@ public final class JournalFold {
         Recorded r = e.recorded();
         if (entries > 0 && r.stamp() <= lastStamp)
             throw new IllegalArgumentException("entries out of stamp order: " + r.stamp() + " (" + e.entity() + ") after " + lastStamp);
-        int run = runs.computeIfAbsent(r.runId(), k -> runs.size() + 1);
+        int run = run(r.runId());
         current = e;
         digest.add(run, e);
         Cause cause = admit(e.entity(), r.input());
@@ -104,12 +121,12 @@ public final class JournalFold {
         try {
             today = decide(e.entity(), r.input());
             divergence = sameEvents(r.events(), today.events()) ? null
-                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), StateDigest.canonical(today.events()));
+                    : new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), StateDigest.canonical(r.events()), StateDigest.canonical(today.events()));
         } catch (Unfoldable u) {
             throw u;
         } catch (RuntimeException | StackOverflowError x) {
             today = null;
-            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), digest.lastEvents(), "decide failed: " + x);
+            divergence = new Divergence(r.stamp(), e.entity(), e.seqNr(), r.input(), StateDigest.canonical(r.events()), "decide failed: " + x);
         }
         if (divergence != null) {
             divergences++;
@@ -121,7 +138,8 @@ public final class JournalFold {
         } catch (RuntimeException x) {
             throw new Unfoldable(e.entity() + " #" + e.seqNr() + " (stamp " + r.stamp() + "): its events do not fold: " + x, x);
         }
-        for (Decision.Send s : sends) {
+        for (int i = 0; i < sends.size(); i++) {
+            Decision.Send s = sends.get(i);
             if (s.to() instanceof Address.Client) continue;
             inFlight.add(s.to(), new Sent(sendSeq++, e.entity(), r.stamp(), s.message()));
         }
@@ -129,25 +147,44 @@ public final class JournalFold {
         lastStamp = r.stamp();
         events += r.events().size();
         List<StampedViolation> found = stamp(checker.drain(), r.stamp(), e.entity());
-        violations.addAll(found);
+        if (!found.isEmpty()) violations.addAll(found);
         FoldStep step = new FoldStep(e, run, cause, today, divergence, found, model);
         for (FoldListener l : listeners) l.afterEntry(step);
         current = null;
         return step;
     }
 
+    /** The ordinal of run {@code id} (1, 2, ... in stamp order); a journal's entries mostly come from one run. */
+    private int run(String id) {
+        if (id.equals(lastRunId)) return lastRun;
+        Integer n = runs.get(id);
+        if (n == null) runs.put(id, n = runs.size() + 1);
+        lastRunId = id;
+        lastRun = n;
+        return n;
+    }
+
     /**
-     * Whether today's events have the recorded events' canonical text (the digest made it: {@link JournalDigest#lastEvents}),
-     * as {@code --recheck} compares them. Equal events render alike: events are records all the way down (strings, numbers, enums, lists, maps), none
-     * overrides {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the text
-     * of today's events is made only when they are not equal (it may still be the same text).
+     * Whether today's events have the recorded events' canonical text, as {@code --recheck} compares them. Equal events
+     * render alike: events are records all the way down (strings, numbers, enums, lists, maps), none overrides
+     * {@code equals}, and the canonical text is a function of those values (maps sorted by key); so the texts are made
+     * only when the events are not equal (they may still be the same text). The digest's rendering of the recorded
+     * events is not used: it is made on another thread, later.
      */
-    private boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
-        if (was.equals(now)) {
-            assert digest.lastEvents().equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
+    private static boolean sameEvents(List<? extends Event> was, List<? extends Event> now) {
+        if (equal(was, now)) {
+            assert StateDigest.canonical(was).equals(StateDigest.canonical(now)) : "equal events with another canonical text: " + now;
             return true;
         }
-        return digest.lastEvents().equals(StateDigest.canonical(now));
+        return StateDigest.canonical(was).equals(StateDigest.canonical(now));
+    }
+
+    /** {@code was.equals(now)}, element by element without an iterator (both are random-access lists). */
+    private static boolean equal(List<? extends Event> was, List<? extends Event> now) {
+        int n = was.size();
+        if (now.size() != n) return false;
+        for (int i = 0; i < n; i++) if (!was.get(i).equals(now.get(i))) return false;
+        return true;
     }
 
     /**

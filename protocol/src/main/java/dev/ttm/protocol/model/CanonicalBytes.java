@@ -22,6 +22,17 @@ public final class CanonicalBytes extends CanonicalSink {
         return this;
     }
 
+    /**
+     * Drops what was written after the first {@code length} bytes, which must all be ASCII text (the caller knows:
+     * it checked {@link #ascii()} there): a line found not to be ASCII is taken back, the lines before it stay.
+     */
+    public CanonicalBytes truncate(int length) {
+        assert 0 <= length && length <= len;
+        len = length;
+        ascii = true;
+        return this;
+    }
+
     /** False once a character outside ASCII was met since {@link #clear}: the bytes do not hold the text. */
     public boolean ascii() {
         return ascii;
@@ -119,15 +130,37 @@ public final class CanonicalBytes extends CanonicalSink {
             buf[len++] = '-';
             v = -v;
         }
-        int first = len;
-        do { // the digits from the last, then turned around
-            buf[len++] = (byte) ('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
-        for (int i = first, j = len - 1; i < j; i++, j--) {
-            byte x = buf[i];
-            buf[i] = buf[j];
-            buf[j] = x;
+        // Written from the last digit back, two at a time (stamps and page numbers have several), into their place.
+        int end = len + digits(v);
+        int at = end;
+        while (v >= 100) {
+            int r = (int) (v % 100);
+            v /= 100;
+            buf[--at] = ONES[r];
+            buf[--at] = TENS[r];
+        }
+        int r = (int) v;
+        buf[--at] = ONES[r];
+        if (r >= 10) buf[--at] = TENS[r];
+        assert at == len : "digits miscounted for " + v;
+        len = end;
+    }
+
+    /** The decimal digits of {@code v} (positive): 1 to 19. */
+    private static int digits(long v) {
+        int n = 1;
+        for (long p = 10; n < 19 && v >= p; p *= 10) n++;
+        return n;
+    }
+
+    /** The tens and ones digit of 0..99. */
+    private static final byte[] TENS = new byte[100];
+    private static final byte[] ONES = new byte[100];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            TENS[i] = (byte) ('0' + i / 10);
+            ONES[i] = (byte) ('0' + i % 10);
         }
     }
 

@@ -225,7 +225,9 @@ public final class StateDigest {
 
     /** Writes the canonical text of {@code v} to {@code b}: the one definition of that text, whatever it is written into. */
     static void write(CanonicalSink b, Object v) {
-        if (v == null) {
+        if (v instanceof Record r) { // most values: first (no record is a string, a number, a flag or an enum)
+            record(b, r);
+        } else if (v == null) {
             b.ascii("null");
         } else if (v instanceof String s) {
             quote(b, s);
@@ -237,8 +239,6 @@ public final class StateDigest {
             b.num(x);
         } else if (v instanceof Enum<?> e) {
             b.text(e.name());
-        } else if (v instanceof Record r) {
-            record(b, r);
         } else if (v instanceof Map<?, ?> m) {
             map(b, m);
         } else if (v instanceof Collection<?> c) {

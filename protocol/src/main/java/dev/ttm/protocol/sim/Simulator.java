@@ -70,6 +70,8 @@ public final class Simulator implements ModelView {
 
     private final DeviceConfig device;
     private final Map<Address, Slot<?, ?, ?>> entities = new LinkedHashMap<>();
+    /** The IO manager's slot: it always exists, and the checker reads its state after many messages. */
+    private final Slot<?, ?, ?> ioSlot;
     private final Map<String, BoState> bos = new LinkedHashMap<>();
     private final Map<String, RegionState> regions = new LinkedHashMap<>();
     private final ArrayDeque<Envelope> fifo = new ArrayDeque<>();
@@ -94,7 +96,7 @@ public final class Simulator implements ModelView {
             Slot<RegionState, ?, ?> slot = add(new Address.Region(r.name()), new RegionManager(r, device.injectionsFor(r.name())));
             regions.put(r.name(), slot.state());
         }
-        add(Address.IO, new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")));
+        ioSlot = add(Address.IO, new IoManager(device.driver(), device.aperturePages(), device.injectionsFor("driver")));
     }
 
     public void addListener(SimListener l) {
@@ -113,7 +115,7 @@ public final class Simulator implements ModelView {
     @Override public Collection<BoState> bos() { return Collections.unmodifiableCollection(bos.values()); }
     @Override public RegionState region(String name) { return regions.get(name); }
     @Override public Collection<RegionState> regions() { return Collections.unmodifiableCollection(regions.values()); }
-    @Override public IoState io() { return (IoState) entities.get(Address.IO).state(); }
+    @Override public IoState io() { return (IoState) ioSlot.state(); }
 
     public long delivered() { return delivered; }
     public long eventsApplied() { return events; }
