@@ -1,6 +1,7 @@
 package dev.ttm.actors;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.ttm.actors.config.TtmConfig;
 import dev.ttm.actors.runtime.ClientSink;
 import dev.ttm.actors.runtime.CrashReport;
@@ -40,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -140,6 +142,7 @@ public final class TtmSystem implements AutoCloseable {
                 throw e;
             }
         }
+        conf = journalDispatchers(conf, ttm.settings());
         ActorSystem<Void> sys = null;
         TtmSystem t;
         try {
@@ -156,6 +159,29 @@ public final class TtmSystem implements AutoCloseable {
         t.awaitRecovery();
         t.journalRun();
         return t;
+    }
+
+    /** Pekko's default for the in-memory journal's dispatcher. */
+    private static final String INMEM_DISPATCHER = "pekko.persistence.journal.inmem.plugin-dispatcher";
+
+    /**
+     * The parts of Pekko's journals that never block go on the entities' dispatcher: the in-memory journal itself
+     * (unless the configuration chose another dispatcher for it than Pekko's default one) and every journal's
+     * resequencer (the child that hands a write's answers back to the entity in order, on the default dispatcher
+     * otherwise). A write then crosses no pool of threads (memory) or one (LevelDB, whose journal keeps its own thread:
+     * it writes to disk) rather than two or three, and each crossing parks and wakes a thread.
+     */
+    static Config journalDispatchers(Config config, Settings settings) {
+        String d = settings.dispatcher();
+        if (d.isEmpty()) return config;
+        Config c = config.withFallback(ConfigFactory.parseString(
+                "pekko.actor.deployment {\n"
+                        + "  \"/pekko.persistence.journal.leveldb/*\".dispatcher = \"" + d + "\"\n"
+                        + "  \"/pekko.persistence.journal.inmem/*\".dispatcher = \"" + d + "\"\n"
+                        + "}\n"));
+        if (!config.hasPath(INMEM_DISPATCHER) || config.getString(INMEM_DISPATCHER).equals("pekko.actor.default-dispatcher"))
+            c = ConfigFactory.parseMap(Map.of(INMEM_DISPATCHER, d)).withFallback(c);
+        return c;
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * The load harness's figures next to bare Pekko, in one process (not run by {@code mvn verify}):
  *
  * <pre>
- * java -cp load-tests/target/ttm.jar dev.ttm.bench.LoadBenchmark [all|throughput|max|open] [reps=3] [duration=10] [warmup=3]
+ * java -cp load-tests/target/ttm.jar dev.ttm.bench.LoadBenchmark [all|throughput|max|open] [reps=3] [duration=10] [warmup=3] [journals=none,memory,leveldb]
  * java -Xmx2g -cp load-tests/target/ttm.jar dev.ttm.bench.LoadBenchmark heap 1000000
  * </pre>
  *
@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  *   memory and leveldb (fsync off), on the default mix and on a CPU-access mix (fault, validate, unmap, kmap only).
  *   Each rep measures the baseline again and runs every configuration once, in turn. Per run: ops/s, the stamps
  *   ({@code Wiring.lastStamp}: one per decision of an entity, one per client submission, one per request id) per
- *   operation and per second over the measured part, the process's CPU use (cores), and stamps/s over the baseline's
- *   messages/s.</li>
+ *   operation and per second over the measured part, the process's CPU use (cores), stamps/s over the baseline's
+ *   messages/s, and the journal entries per write (the group commit's mean group, {@code Wiring.journalEntries} over
+ *   {@code journalWrites}). {@code journals=} runs only the journals listed.</li>
  *   <li>{@code max}: the maximum rate M (journal none, default mix, closed model): the best of several client and
  *   outstanding counts.</li>
  *   <li>{@code open}: the open model at rate M/2 (M measured first, in the same process), fault p50/p99/p99.9.</li>
@@ -52,6 +53,7 @@ public final class LoadBenchmark {
     private final int reps;
     private final int durationS;
     private final int warmupS;
+    private String[] journals = {"none", "memory", "leveldb"};
 
     LoadBenchmark(int reps, int durationS, int warmupS) {
         this.reps = reps;
@@ -69,6 +71,7 @@ public final class LoadBenchmark {
         }
         LoadBenchmark b = new LoadBenchmark(Integer.parseInt(opts.getOrDefault("reps", "3")), Integer.parseInt(opts.getOrDefault("duration", "10")),
                 Integer.parseInt(opts.getOrDefault("warmup", "3")));
+        if (opts.containsKey("journals")) b.journals = opts.get("journals").split(",");
         System.out.printf("cores %d, java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20);
         switch (mode) {
@@ -110,7 +113,7 @@ public final class LoadBenchmark {
 
     // ---- one load run -----------------------------------------------------------------------------------------------
     /** What one run measured: the result, stamps and process CPU over (about) the measured part. */
-    record Run(String journal, String mixName, LoadResult result, double stampsPerS, double cpuCores) {
+    record Run(String journal, String mixName, LoadResult result, double stampsPerS, double cpuCores, double entriesPerWrite) {
         double stampsPerOp() {
             return result.opsPerS() <= 0 ? 0 : stampsPerS / result.opsPerS();
         }
@@ -130,17 +133,21 @@ public final class LoadBenchmark {
                 LoadRun run = new LoadRun(s, ttm, null, System.err);
                 run.setUp();
                 // Stamps and CPU over the measured part: from the end of the warm-up to the end of the duration.
-                long[] at = new long[6];
+                long[] at = new long[10];
                 Thread sampler = new Thread(() -> {
                     try {
                         Thread.sleep(warmupS * 1000L);
                         at[0] = System.nanoTime();
                         at[1] = ttm.wiring().lastStamp();
                         at[2] = cpuNs();
+                        at[6] = ttm.wiring().journalWrites();
+                        at[7] = ttm.wiring().journalEntries();
                         Thread.sleep((durationS - warmupS) * 1000L);
                         at[3] = System.nanoTime();
                         at[4] = ttm.wiring().lastStamp();
                         at[5] = cpuNs();
+                        at[8] = ttm.wiring().journalWrites();
+                        at[9] = ttm.wiring().journalEntries();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -151,7 +158,8 @@ public final class LoadBenchmark {
                 run.tearDown();
                 if (r.unanswered() != 0) throw new IllegalStateException(journal + "/" + mixName + ": " + r.unanswered() + " requests unanswered");
                 double secs = (at[3] - at[0]) / 1e9;
-                return new Run(journal, mixName, r, (at[4] - at[1]) / secs, (at[5] - at[2]) / 1e9 / secs);
+                long writes = at[8] - at[6];
+                return new Run(journal, mixName, r, (at[4] - at[1]) / secs, (at[5] - at[2]) / 1e9 / secs, writes == 0 ? 0 : (double) (at[9] - at[7]) / writes);
             }
         } finally {
             delete(data);
@@ -164,12 +172,11 @@ public final class LoadBenchmark {
 
     // ---- throughput -------------------------------------------------------------------------------------------------
     void throughput() throws Exception {
-        String[] journals = {"none", "memory", "leveldb"};
         String[][] mixes = {{"default", DEFAULT_MIX}, {"cpu", CPU_MIX}};
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         List<Double> bares = new ArrayList<>();
         System.out.println("## throughput: closed model, 16 clients x 2, check off, " + durationS + " s (" + warmupS + " s warm-up), " + reps + " reps");
-        System.out.println("run                bare Mmsg/s    ops/s  stamps/op  Mstamps/s  vs bare  cores  execbuf p50   fault p50   fault p99  evictions/s");
+        System.out.println("run                bare Mmsg/s    ops/s  stamps/op  Mstamps/s  vs bare  cores  execbuf p50   fault p50   fault p99  evictions/s  entries/write");
         for (int rep = 0; rep < reps; rep++) {
             double b = bare();
             bares.add(b);
@@ -193,8 +200,8 @@ public final class LoadBenchmark {
     private static void print(String label, double bare, Run r) {
         LoadResult.KindStats ex = r.kind(OpKind.EXECBUF);
         LoadResult.KindStats f = r.kind(OpKind.FAULT);
-        System.out.printf(Locale.ROOT, "%-22s %8.2f %9.0f %9.2f %10.3f %7.4f %6.2f %12s %11s %11s %11.0f%n", label, bare / 1e6, r.result().opsPerS(), r.stampsPerOp(),
-                r.stampsPerS() / 1e6, r.stampsPerS() / bare, r.cpuCores(), p(ex, 50), p(f, 50), p(f, 99), r.result().evictionsPerS());
+        System.out.printf(Locale.ROOT, "%-22s %8.2f %9.0f %9.2f %10.3f %7.4f %6.2f %12s %11s %11s %11.0f %14.2f%n", label, bare / 1e6, r.result().opsPerS(), r.stampsPerOp(),
+                r.stampsPerS() / 1e6, r.stampsPerS() / bare, r.cpuCores(), p(ex, 50), p(f, 50), p(f, 99), r.result().evictionsPerS(), r.entriesPerWrite());
     }
 
     private static String p(LoadResult.KindStats k, double percentile) {

@@ -303,9 +303,12 @@ public final class RuntimeLoad implements AutoCloseable {
             System.out.printf("journal %s, check %s, dispatcher %s; %d clients x %d outstanding; %d BOs, %d MiB in all; VRAM 64 MiB (16 MiB visible), TT 128 MiB%n",
                     journal, check ? "on" : "off", dispatcher, clients, window, BOS, load.totalBytes() >> 20);
             for (int i = 0; i < 3; i++) {
+                long writes = load.wiring.journalWrites(), entries = load.wiring.journalEntries();
                 Result r = load.run(ops);
-                System.out.printf("%d operations, %d entity messages (%.2f per operation) in %d ms: %.0f ops/s, %.0f messages/s%n",
-                        r.operations(), r.messages(), r.messagesPerOperation(), r.nanos() / 1_000_000, r.opsPerSecond(), r.messagesPerSecond());
+                writes = load.wiring.journalWrites() - writes;
+                System.out.printf("%d operations, %d entity messages (%.2f per operation) in %d ms: %.0f ops/s, %.0f messages/s; %.2f journal entries per write%n",
+                        r.operations(), r.messages(), r.messagesPerOperation(), r.nanos() / 1_000_000, r.opsPerSecond(), r.messagesPerSecond(),
+                        writes == 0 ? 0.0 : (double) (load.wiring.journalEntries() - entries) / writes);
             }
             System.out.printf("reply outcomes: %s%n", load.outcomes());
             if (check) {

@@ -42,7 +42,7 @@ public record TtmConfig(DeviceConfig device, Settings settings, Path dataDir, bo
             Config a = t.getConfig("actors");
             Settings settings = parse("ttm.actors", () -> new Settings(journal, a.getDuration("restart-backoff.min"), a.getDuration("restart-backoff.max"),
                     a.getDouble("restart-backoff.random-factor"), a.getInt("snapshot-every"), a.getDuration("recovery-timeout"),
-                    dispatcher(root, a.getString("dispatcher"))));
+                    dispatcher(root, a.getString("dispatcher")), a.getInt("group-commit.max-batch"), a.getInt("group-commit.capacity")));
             return new TtmConfig(device, settings, Path.of(t.getString("data-dir")), t.getBoolean("check"));
         } catch (ConfigException e) {
             throw new BadConfig(e.getMessage(), e);

@@ -20,13 +20,13 @@ import java.util.concurrent.CompletableFuture;
  * incarnation, which is gone, so its side effects, the messages the decision sends, would never run). What Pekko
  * keeps across a restart is the mailbox: a typed restart replaces the behavior, not the actor. So the entity throws
  * only when it is <em>quiet</em> ({@link Shell#quiet}): recovered, no write under way (nor the snapshot that may follow
- * one), and every model message this interceptor handed to the shell has reached its command handler (none is in
- * the shell's stash). Then its state is exactly what its journal folds to, everything it decided has been sent, and
+ * one), and every model message this interceptor handed to the shell has reached its command handler (none is held
+ * by {@link GroupCommit}, which a restart makes anew, nor in the shell's stash). Then its state is exactly what its journal folds to, everything it decided has been sent, and
  * everything not yet taken is still in the mailbox, which the restarted entity reads after its recovery. A request
  * that arrives while the entity is not quiet waits here (in this interceptor, not in the mailbox), and the entity
  * throws right after the first message whose handling leaves it quiet; that message has then been handled in full.
- * The shell drains its stash in one go after a write (Pekko unstashes one command after another until one writes
- * again), so it is quiet again after each write that nothing else followed.
+ * After a write the entity hands what it held to the shell in one batch ({@link GroupCommit}), so it is quiet again
+ * after each write that found nothing held.
  *
  * <p>The entity, the stage and the in-flight count: see {@link Wiring#crash}. Local only, never serialized.
  */

@@ -36,9 +36,15 @@ import java.util.function.Predicate;
  * event handler folds the entry through {@code evolve}. No TTM logic lives here. An entity spawned while the system
  * recovers tells the guardian when it has recovered (its last stamp; for the monitor, what it replayed); a region
  * manager takes a snapshot every {@code ttm.actors.snapshot-every} entries ({@link SnapshotForm}).
+ *
+ * <p>Group commit: an entity that never finishes gets, besides single messages, the {@link GroupCommit.Batch} of
+ * those that arrived while it wrote. It decides them in order, each on the state the ones before it made, and
+ * persists their entries in one write (one {@code AtomicWrite}: all or none of them). The messages and replies of
+ * every decision of the batch go after that write, in order, so none leaves before the entries it depends on are
+ * durable. The command type is {@code Object} for that reason: a batch is not a model message.
  */
-public final class EntityActor<S, M extends Message, E extends Event> extends EventSourcedBehavior<Message, Recorded, S>
-        implements CrashPoint.Shell {
+public final class EntityActor<S, M extends Message, E extends Event> extends EventSourcedBehavior<Object, Recorded, S>
+        implements CrashPoint.Shell, GroupCommit.Shell {
     /** Snapshots kept per entity (older ones are deleted; journal entries never are). */
     static final int SNAPSHOTS_KEPT = 2;
 
@@ -65,6 +71,14 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     private int deleting;
     private long handled;
     private S current;
+    /**
+     * Between a batch's return of its persist effect and Pekko's calls of the event handler for its entries (at once,
+     * on the same call stack, before the write): the entries, which the batch has already applied, the next one
+     * expected, and the state they made. Null at any other time, so that recovery applies every entry.
+     */
+    private List<Recorded> applied;
+    private int appliedNext;
+    private S appliedState;
 
     /**
      * {@code finishes}: a decision with these events leaves the entity nothing to do (an execbuf that answered);
@@ -80,10 +94,11 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
             SnapshotForm<S> snapshots) {
         if (settings.journal() == Settings.Journal.NONE) return PlainEntity.create(self, decider, wiring, finishes);
         SnapshotForm<S> form = settings.regionSnapshots() ? snapshots : null;
-        if (finishes != PlainEntity.NEVER) return Behaviors.setup(ctx -> new EntityActor<>(self, decider, wiring, settings, finishes, form));
+        if (finishes != PlainEntity.NEVER) return Behaviors.setup(ctx -> cast(new EntityActor<>(self, decider, wiring, settings, finishes, form)));
         Behavior<Message> shell = Behaviors.setup(ctx -> {
             EntityActor<S, M, E> entity = new EntityActor<>(self, decider, wiring, settings, finishes, form);
-            return cast(Behaviors.intercept(() -> new CrashPoint(entity), cast(entity)));
+            Behavior<Object> grouped = Behaviors.intercept(() -> new GroupCommit(self, entity, settings.maxBatch(), settings.batchCapacity()), entity);
+            return cast(Behaviors.intercept(() -> new CrashPoint(entity), grouped));
         });
         return Behaviors.supervise(shell).onFailure(CrashPoint.Injected.class, SupervisorStrategy.restart().withLoggingEnabled(false));
     }
@@ -127,20 +142,77 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     }
 
     @Override
-    public CommandHandler<Message, Recorded, S> commandHandler() {
+    public CommandHandler<Object, Recorded, S> commandHandler() {
         return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::onCommand);
     }
 
-    private Effect<Recorded, S> onCommand(S state, Message msg) {
+    private Effect<Recorded, S> onCommand(S state, Object cmd) {
+        if (cmd instanceof GroupCommit.Batch b) return decideAll(state, b.messages());
+        Message msg = (Message) cmd;
+        return finishes == PlainEntity.NEVER ? decideAll(state, List.of(msg)) : decideOne(state, msg);
+    }
+
+    /** One decision of a batch, kept for after the write. */
+    private record Taken<E extends Event>(long stamp, Message input, Decision<E> decision) {}
+
+    /**
+     * Decides {@code msgs} in order, each on the state the entries before it made (this fold is the new state: evolve
+     * may change the state in place, so Pekko's event handler must not apply these entries again, see
+     * {@link #applied}), and persists their entries in one write. Every decision's messages and replies go once that
+     * write is done, in order, those of decisions that journal nothing too: they may have read the state the others
+     * made. If none journals anything, nothing is written and they go at once.
+     */
+    private Effect<Recorded, S> decideAll(S state, List<Message> msgs) {
+        assert applied == null : self + ": the entries of the last batch were not all applied";
+        List<Taken<E>> taken = new ArrayList<>(msgs.size());
+        List<Recorded> entries = new ArrayList<>(msgs.size());
+        S s = state;
+        for (int i = 0; i < msgs.size(); i++) {
+            Message msg = msgs.get(i);
+            handled++;
+            Decision<E> d = decider.decide(s, decider.inbound().cast(msg));
+            long stamp = wiring.stamp();
+            taken.add(new Taken<>(stamp, msg, d));
+            if (!journaled(d)) continue;
+            Recorded entry = new Recorded(wiring.runId, stamp, msg, new ArrayList<>(d.events()));
+            s = apply(s, entry);
+            entries.add(entry);
+        }
+        if (entries.isEmpty()) {
+            send(taken);
+            return Effect().none();
+        }
+        applied = entries;
+        appliedNext = 0;
+        appliedState = s;
+        writing = true;
+        wiring.written(entries.size());
+        // Pekko runs this once the entries are written and, when one is due, the snapshot after them is stored.
+        return Effect().persist(entries).thenRun(after -> {
+            writing = false;
+            send(taken);
+        });
+    }
+
+    private void send(List<Taken<E>> taken) {
+        for (int i = 0; i < taken.size(); i++) {
+            Taken<E> t = taken.get(i);
+            wiring.decided(t.stamp(), self, t.input(), t.decision().events(), t.decision().sends());
+        }
+    }
+
+    /** An entity that may finish (an execbuf) decides one message per write, and stops once the last is written. */
+    private Effect<Recorded, S> decideOne(S state, Message msg) {
         handled++;
         Decision<E> d = decider.decide(state, decider.inbound().cast(msg));
         long stamp = wiring.stamp();
-        if (d.events().isEmpty() && !sendsToEntities(d.sends())) {
+        if (!journaled(d)) {
             wiring.decided(stamp, self, msg, d.events(), d.sends());
             return Effect().none();
         }
         Recorded entry = new Recorded(wiring.runId, stamp, msg, new ArrayList<>(d.events()));
         writing = true;
+        wiring.written(1);
         if (finishes.test(d.events())) {
             return Effect().persist(entry).thenRun(after -> {
                 writing = false;
@@ -156,29 +228,52 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     }
 
     /**
-     * Whether a decision passes work on to another entity. Such a decision is journaled even without events: its
-     * input has then been taken, and what it sent is in the journal, so recovery knows exactly which messages a
-     * crash left in flight (re-deciding it later, on a state that has moved on, could send something else). A
-     * decision that changes nothing and only answers a client is not journaled: it leaves nothing to recover.
+     * Whether a decision is journaled: when it has events, or passes work on to another entity. Such a decision is
+     * journaled even without events: its input has then been taken, and what it sent is in the journal, so recovery
+     * knows exactly which messages a crash left in flight (re-deciding it later, on a state that has moved on, could
+     * send something else). A decision that changes nothing and only answers a client is not journaled: it leaves
+     * nothing to recover.
      */
+    private static boolean journaled(Decision<?> d) {
+        return !d.events().isEmpty() || sendsToEntities(d.sends());
+    }
+
     private static boolean sendsToEntities(List<Decision.Send> sends) {
         for (int i = 0; i < sends.size(); i++) if (!(sends.get(i).to() instanceof Address.Client)) return true;
         return false;
     }
 
+    /**
+     * Recovery applies every entry here. Live, Pekko calls this for a batch's entries right after the command handler
+     * returned them, and they are already applied: the handler hands back the batch's state, recognising the entries
+     * by identity (the in-memory journal may give the very same objects back on a later recovery, by which time
+     * {@link #applied} is null again).
+     */
     @Override
-    @SuppressWarnings("unchecked")
     public EventHandler<S, Recorded> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent((state, entry) -> {
-            S s = state;
-            List<Event> es = entry.events();
-            for (int i = 0; i < es.size(); i++) s = decider.evolve(s, (E) es.get(i));
-            lastStamp = entry.stamp();
-            replayedCount++;
-            current = s;
-            if (replayed != null) replayed.add(entry);
+            if (applied == null) return apply(state, entry);
+            assert applied.get(appliedNext) == entry : self + ": Pekko applies an entry the batch did not make";
+            S s = appliedState;
+            if (++appliedNext == applied.size()) {
+                applied = null;
+                appliedState = null;
+            }
             return s;
         });
+    }
+
+    /** Folds one entry into {@code state} (possibly in place) and counts it: its stamp is now the last one. */
+    @SuppressWarnings("unchecked")
+    private S apply(S state, Recorded entry) {
+        S s = state;
+        List<Event> es = entry.events();
+        for (int i = 0; i < es.size(); i++) s = decider.evolve(s, (E) es.get(i));
+        lastStamp = entry.stamp();
+        replayedCount++;
+        current = s;
+        if (replayed != null) replayed.add(entry);
+        return s;
     }
 
     @Override
@@ -204,6 +299,7 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
      * an injected crash, the crash is done. (After a journal failure's restart too: nothing is being written then.)
      */
     private void recovered(S state) {
+        assert applied == null;
         current = state;
         ready = true;
         writing = false;
@@ -238,6 +334,11 @@ public final class EntityActor<S, M extends Message, E extends Event> extends Ev
     @Override
     public boolean quiet(long passed) {
         return ready && !writing && deleting == 0 && passed == handled;
+    }
+
+    @Override
+    public boolean busy() {
+        return !ready || writing;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every entity shell of one actor system shares: the run id and the stamp counter, the count of messages in
@@ -117,6 +118,25 @@ public final class Wiring {
 
     public long inFlight() {
         return inFlight.get();
+    }
+
+    private final LongAdder writes = new LongAdder();
+    private final LongAdder entries = new LongAdder();
+
+    /** An entity asks the journal to write {@code n} entries at once (one persist call, one atomic write). */
+    void written(int n) {
+        writes.increment();
+        entries.add(n);
+    }
+
+    /** Journal writes asked of the journal by the entities so far (each holds one entry or a group commit's many). */
+    public long journalWrites() {
+        return writes.sum();
+    }
+
+    /** Journal entries asked to be written so far: {@code journalEntries() / journalWrites()} is the mean group. */
+    public long journalEntries() {
+        return entries.sum();
     }
 
     /**
