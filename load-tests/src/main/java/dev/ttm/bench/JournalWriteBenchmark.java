@@ -46,14 +46,14 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@code ttm.actors.entity-dispatcher}: a fork-join pool with one thread per core). The window is swept
  * ({@code WINDOWS}, default 1,4,16,64); the baseline is the best window's mean.
  *
- * <p>(b) <b>runtime</b>: the actor runtime under {@link RuntimeLoad} ({@code 8 x 4} clients, {@code cores}
- * dispatcher) with {@code ttm.journal = leveldb} (fsync off, check off): journal entries (one persist each) and events
+ * <p>(b) <b>runtime</b>: the actor runtime under {@link RuntimeLoad} ({@code CLIENTSxWINDOW} clients, default
+ * {@code 8x4}, {@code cores} dispatcher) with {@code ttm.journal = leveldb} (fsync off, check off): journal entries (one persist each) and events
  * per second, counted afterwards from the journal (the entries stamped in each measured run).
  *
  * <p>The ratio is (b) entries/s over (a) persists/s (both: persist calls per second, one event for the bare).
  *
- * <p>{@code java -Xms2g -Xmx2g -cp load-tests/target/ttm.jar dev.ttm.bench.JournalWriteBenchmark [SECONDS_PER_RUN] [RUNS] [WINDOWS] [PAYLOAD] [ENTITIES]}
- * (defaults 10, 3, 1,4,16,64, 467, 304)
+ * <p>{@code java -Xms2g -Xmx2g -cp load-tests/target/ttm.jar dev.ttm.bench.JournalWriteBenchmark [SECONDS_PER_RUN] [RUNS] [WINDOWS] [PAYLOAD] [ENTITIES] [CLIENTSxWINDOW]}
+ * (defaults 10, 3, 1,4,16,64, 467, 304, 8x4)
  */
 public final class JournalWriteBenchmark {
     /** The runtime's persistent entities under {@link RuntimeLoad}: the BOs, VRAM, TT and SYSTEM's managers, the IO manager. */
@@ -213,6 +213,9 @@ public final class JournalWriteBenchmark {
         int[] windows = Arrays.stream((args.length > 2 ? args[2] : "1,4,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         int payload = args.length > 3 ? Integer.parseInt(args[3]) : PAYLOAD;
         int entities = args.length > 4 ? Integer.parseInt(args[4]) : ENTITIES;
+        String[] shape = (args.length > 5 ? args[5] : ActorRuntimeBenchmark.CLIENTS + "x" + ActorRuntimeBenchmark.WINDOW).split("x");
+        int clients = Integer.parseInt(shape[0]);
+        int window = Integer.parseInt(shape[1]);
 
         // A throwaway system for sizes: the same serialization bindings (Jackson CBOR, the model's module) as both sides.
         ActorSystem<Void> sizing = ActorSystem.create(Behaviors.empty(), "sizes", ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
@@ -227,12 +230,12 @@ public final class JournalWriteBenchmark {
         long[] cpu = new long[runs + 1];
         long[] opsDone = new long[runs + 1];
         long ops;
-        RuntimeLoad load = new RuntimeLoad("leveldb", false, ActorRuntimeBenchmark.CLIENTS, ActorRuntimeBenchmark.WINDOW, "cores");
+        RuntimeLoad load = new RuntimeLoad("leveldb", false, clients, window, "cores");
         boolean runtimeNative = load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".native");
         try (Bare b = new Bare(entities, pad)) {
-            System.out.printf("bare: %d entities, event %d bytes CBOR, native LevelDB %s, fsync %s; runtime: native LevelDB %s, fsync %s; windows %s, %.0f s per run%n",
+            System.out.printf("bare: %d entities, event %d bytes CBOR, native LevelDB %s, fsync %s; runtime: %d x %d clients, native LevelDB %s, fsync %s; windows %s, %.0f s per run%n",
                     entities, bareSize, b.nativeLevelDb(), b.system.settings().config().getBoolean(Journals.JOURNAL + ".fsync"),
-                    runtimeNative, load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".fsync"), Arrays.toString(windows), seconds);
+                    clients, window, runtimeNative, load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".fsync"), Arrays.toString(windows), seconds);
             // Operations per runtime run from a short probe, so that a run lasts about `seconds`.
             RuntimeLoad.Result probe = load.run(2_000);
             ops = Math.max(1_000, (long) (probe.opsPerSecond() * seconds));
