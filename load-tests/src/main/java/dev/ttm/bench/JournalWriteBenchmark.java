@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -52,8 +53,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The ratio is (b) entries/s over (a) persists/s (both: persist calls per second, one event for the bare).
  *
- * <p>{@code java -Xms2g -Xmx2g -cp load-tests/target/ttm.jar dev.ttm.bench.JournalWriteBenchmark [SECONDS_PER_RUN] [RUNS] [WINDOWS] [PAYLOAD] [ENTITIES] [CLIENTSxWINDOW]}
- * (defaults 10, 3, 1,4,16,64, 467, 304, 8x4)
+ * <p>{@code java -Xms2g -Xmx2g -cp load-tests/target/ttm.jar dev.ttm.bench.JournalWriteBenchmark [SECONDS_PER_RUN] [RUNS] [WINDOWS] [PAYLOAD] [ENTITIES] [CLIENTSxWINDOW] [leveldb|memory]}
+ * (defaults 10, 3, 1,4,16,64, 467, 304, 8x4, leveldb). With {@code memory} both sides use Pekko's in-memory journal
+ * ({@code pekko.persistence.journal.inmem}; the runtime with its own dispatchers for it, the bare side as Pekko sets
+ * it): the ceiling of persists per second without any storage, and the runtime's entries are the wiring's count
+ * ({@code Wiring.journalEntries}; events are not counted).
  */
 public final class JournalWriteBenchmark {
     /** The runtime's persistent entities under {@link RuntimeLoad}: the BOs, VRAM, TT and SYSTEM's managers, the IO manager. */
@@ -137,13 +141,14 @@ public final class JournalWriteBenchmark {
         final ActorRef<Object>[] drivers;
 
         @SuppressWarnings("unchecked")
-        Bare(int entities, String pad) throws Exception {
+        Bare(int entities, String pad, String journal) throws Exception {
             dir = Files.createTempDirectory("ttm-bare-persist-");
+            String plugin = journal.equals("memory") ? "pekko.persistence.journal.inmem" : "pekko.persistence.journal.leveldb";
             Config base = ConfigFactory.parseString("""
                     pekko.loglevel = WARNING
-                    pekko.persistence.journal.plugin = "pekko.persistence.journal.leveldb"
+                    pekko.persistence.journal.plugin = "%s"
                     pekko.persistence.snapshot-store.plugin = "pekko.persistence.no-snapshot-store"
-                    """).withFallback(RuntimeLoad.config("leveldb", false, dir, "cores"));
+                    """.formatted(plugin)).withFallback(RuntimeLoad.config("leveldb", false, dir, "cores"));
             system = ActorSystem.create(Behaviors.empty(), "bare-persist", Journals.forDataDir(dir, base));
             String d = system.settings().config().getString("ttm.actors.dispatcher");
             Props props = d.isEmpty() ? Props.empty() : DispatcherSelector.fromConfig(d);
@@ -213,6 +218,8 @@ public final class JournalWriteBenchmark {
         int[] windows = Arrays.stream((args.length > 2 ? args[2] : "1,4,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         int payload = args.length > 3 ? Integer.parseInt(args[3]) : PAYLOAD;
         int entities = args.length > 4 ? Integer.parseInt(args[4]) : ENTITIES;
+        String journal = args.length > 6 ? args[6] : "leveldb";
+        if (!journal.equals("leveldb") && !journal.equals("memory")) throw new IllegalArgumentException("journal: leveldb or memory, not " + journal);
         String[] shape = (args.length > 5 ? args[5] : ActorRuntimeBenchmark.CLIENTS + "x" + ActorRuntimeBenchmark.WINDOW).split("x");
         int clients = Integer.parseInt(shape[0]);
         int window = Integer.parseInt(shape[1]);
@@ -229,12 +236,13 @@ public final class JournalWriteBenchmark {
         long[] nanos = new long[runs + 1];
         long[] cpu = new long[runs + 1];
         long[] opsDone = new long[runs + 1];
+        long[] asked = new long[runs + 1]; // entries asked of the journal in each runtime run (Wiring's counter)
         long ops;
-        RuntimeLoad load = new RuntimeLoad("leveldb", false, clients, window, "cores");
+        RuntimeLoad load = new RuntimeLoad(journal, false, clients, window, "cores");
         boolean runtimeNative = load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".native");
-        try (Bare b = new Bare(entities, pad)) {
-            System.out.printf("bare: %d entities, event %d bytes CBOR, native LevelDB %s, fsync %s; runtime: %d x %d clients, native LevelDB %s, fsync %s; windows %s, %.0f s per run%n",
-                    entities, bareSize, b.nativeLevelDb(), b.system.settings().config().getBoolean(Journals.JOURNAL + ".fsync"),
+        try (Bare b = new Bare(entities, pad, journal)) {
+            System.out.printf("journal %s; bare: %d entities, event %d bytes CBOR, native LevelDB %s, fsync %s; runtime: %d x %d clients, native LevelDB %s, fsync %s; windows %s, %.0f s per run%n",
+                    journal, entities, bareSize, b.nativeLevelDb(), b.system.settings().config().getBoolean(Journals.JOURNAL + ".fsync"),
                     clients, window, runtimeNative, load.ttm.actorSystem().settings().config().getBoolean(Journals.JOURNAL + ".fsync"), Arrays.toString(windows), seconds);
             // Operations per runtime run from a short probe, so that a run lasts about `seconds`.
             RuntimeLoad.Result probe = load.run(2_000);
@@ -244,13 +252,13 @@ public final class JournalWriteBenchmark {
                 boolean runtimeFirst = round % 2 == 0;
                 if (round == 1) ops = Math.max(1_000, (long) (opsDone[0] / (nanos[0] / 1e9) * seconds)); // from the warm-up's rate
                 opsDone[round] = ops;
-                if (runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, name);
+                if (runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, asked, name);
                 for (int w = 0; w < windows.length; w++) {
                     bare[w][round] = b.run(windows[w], seconds);
                     System.out.printf("(a) bare %s, window %d per entity (%d in flight): %,.0f persists/s; process CPU %.1f us per persist, %.2f cores%n",
                             name, windows[w], windows[w] * entities, bare[w][round], b.lastCpuPerPersist, b.lastCores);
                 }
-                if (!runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, name);
+                if (!runtimeFirst) runtimeRun(load, ops, round, from, to, nanos, cpu, asked, name);
             }
         } catch (Throwable t) {
             load.close();
@@ -265,7 +273,8 @@ public final class JournalWriteBenchmark {
         Map<Object, Long> byEntity = new HashMap<>();
         try {
             load.ttm.close();
-            var entries = JournalReader.read(load.dataDir()).entries();
+            // The in-memory journal is gone with its system: its entries are the wiring's count, its events unknown (0).
+            var entries = journal.equals("leveldb") ? JournalReader.read(load.dataDir()).entries() : List.<JournalEntry>of();
             for (int run = 0; run <= runs; run++) {
                 long n = 0;
                 long ev = 0;
@@ -281,9 +290,11 @@ public final class JournalWriteBenchmark {
                         }
                     }
                 }
+                if (!journal.equals("leveldb")) n = asked[run];
                 double s = nanos[run] / 1e9;
-                System.out.printf("(b) runtime %s: %,d operations, %,d entries, %,d events in %.1f s: %,.0f entries/s, %,.0f events/s, %,.0f ops/s; process CPU %.1f us per entry%n",
-                        run == 0 ? "warm-up" : "run " + run, opsDone[run], n, ev, s, n / s, ev / s, opsDone[run] / s, cpu[run] / 1e3 / n);
+                System.out.printf("(b) runtime %s: %,d operations, %,d entries, %s events in %.1f s: %,.0f entries/s, %s events/s, %,.0f ops/s; process CPU %.1f us per entry%n",
+                        run == 0 ? "warm-up" : "run " + run, opsDone[run], n, entries.isEmpty() ? "-" : String.format("%,d", ev), s, n / s,
+                        entries.isEmpty() ? "-" : String.format("%,.0f", ev / s), opsDone[run] / s, cpu[run] / 1e3 / n);
                 if (run > 0) {
                     mean[0] += n / s / runs;
                     mean[1] += ev / s / runs;
@@ -311,14 +322,19 @@ public final class JournalWriteBenchmark {
             System.out.printf("(a) bare, window %d per entity, mean: %,.0f persists/s = events/s (%,.0f .. %,.0f)%n", windows[w], m, lo, hi);
         }
         double baseline = bare[best][0];
-        System.out.printf("(b) runtime, mean: %,.0f entries/s, %,.0f events/s, %,.0f operations/s; %d entities wrote; mean entry %.0f bytes CBOR (bare event %d)%n",
-                mean[0], mean[1], mean[2], pids.size(), (double) bytes / Math.max(1, counted), bareSize);
-        long all = byEntity.values().stream().mapToLong(Long::longValue).sum();
-        System.out.printf("(b) runtime entries by entity (measured runs): %s%n", byEntity.entrySet().stream()
-                .sorted(Map.Entry.<Object, Long>comparingByValue().reversed()).limit(6)
-                .map(e -> String.format("%s %.1f%%", e.getKey(), 100.0 * e.getValue() / all)).toList() + ", ...");
-        System.out.printf("baseline: bare window %d, %,.0f persists/s%nratio (b) entries/s / (a) persists/s: %.3f (target 0.70); (b) events/s / (a) events/s: %.3f%n",
-                windows[best], baseline, mean[0] / baseline, mean[1] / baseline);
+        if (journal.equals("leveldb")) {
+            System.out.printf("(b) runtime, mean: %,.0f entries/s, %,.0f events/s, %,.0f operations/s; %d entities wrote; mean entry %.0f bytes CBOR (bare event %d)%n",
+                    mean[0], mean[1], mean[2], pids.size(), (double) bytes / Math.max(1, counted), bareSize);
+            long all = byEntity.values().stream().mapToLong(Long::longValue).sum();
+            System.out.printf("(b) runtime entries by entity (measured runs): %s%n", byEntity.entrySet().stream()
+                    .sorted(Map.Entry.<Object, Long>comparingByValue().reversed()).limit(6)
+                    .map(e -> String.format("%s %.1f%%", e.getKey(), 100.0 * e.getValue() / all)).toList() + ", ...");
+        } else {
+            System.out.printf("(b) runtime, mean: %,.0f entries/s (the wiring's count; events not counted), %,.0f operations/s%n", mean[0], mean[2]);
+        }
+        System.out.printf("baseline: bare window %d, %,.0f persists/s%nratio (b) entries/s / (a) persists/s: %.3f (target 0.70)%n",
+                windows[best], baseline, mean[0] / baseline);
+        if (journal.equals("leveldb")) System.out.printf("(b) events/s / (a) events/s: %.3f%n", mean[1] / baseline);
     }
 
     /** CPU time of the whole process so far. */
@@ -327,12 +343,14 @@ public final class JournalWriteBenchmark {
     }
 
     /** One runtime run of {@code ops} operations; the stamps before and after delimit its entries in the journal. */
-    private static void runtimeRun(RuntimeLoad load, long ops, int round, long[] from, long[] to, long[] nanos, long[] cpu, String name) {
+    private static void runtimeRun(RuntimeLoad load, long ops, int round, long[] from, long[] to, long[] nanos, long[] cpu, long[] asked, String name) {
         from[round] = load.ttm.wiring().lastStamp();
+        long entries0 = load.ttm.wiring().journalEntries();
         long c0 = cpuNanos();
         RuntimeLoad.Result res = load.run(ops);
         cpu[round] = cpuNanos() - c0;
         to[round] = load.ttm.wiring().lastStamp();
+        asked[round] = load.ttm.wiring().journalEntries() - entries0;
         nanos[round] = res.nanos();
         System.out.printf("(b) runtime %s: %,d operations in %.1f s: %,.0f ops/s; process CPU %.2f cores%n", name, ops, res.nanos() / 1e9, res.opsPerSecond(),
                 cpu[round] / (double) res.nanos());
