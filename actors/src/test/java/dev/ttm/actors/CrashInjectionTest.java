@@ -10,11 +10,9 @@ import com.typesafe.config.ConfigFactory;
 import dev.ttm.actors.runtime.CrashReport;
 import dev.ttm.protocol.model.Address;
 import dev.ttm.protocol.model.BoState;
-import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
-import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.Reply;
 import dev.ttm.protocol.model.StateDigest;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -180,12 +177,6 @@ class CrashInjectionTest {
 
     /** Every BO's, region's and the IO manager's digest, as the monitor folded them, by the names crash() takes. */
     static Map<String, String> digests(TtmSystem ttm) {
-        return join(ttm.read((ModelView v) -> {
-            Map<String, String> out = new TreeMap<>();
-            for (BoState b : v.bos()) out.put("bo:" + b.name(), StateDigest.digest(b));
-            for (RegionState r : v.regions()) out.put("region:" + r.name(), StateDigest.digest(r));
-            out.put("io", StateDigest.digest(v.io()));
-            return out;
-        }));
+        return join(ttm.read(StateDigest::perEntity));
     }
 }

@@ -12,11 +12,9 @@ import dev.ttm.actors.runtime.RecoveryReport;
 import dev.ttm.protocol.journal.Recorded;
 import dev.ttm.protocol.model.BoState;
 import dev.ttm.protocol.model.Execbuf;
-import dev.ttm.protocol.model.ModelView;
 import dev.ttm.protocol.model.Outcome;
 import dev.ttm.protocol.model.Place;
 import dev.ttm.protocol.model.Placement;
-import dev.ttm.protocol.model.RegionState;
 import dev.ttm.protocol.model.StateDigest;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.persistence.query.EventEnvelope;
@@ -37,7 +35,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -252,13 +249,7 @@ class RecoveryTest {
 
     /** The digest of every BO's, region's and the IO manager's state, as the monitor folded them. */
     static Map<String, String> digests(TtmSystem ttm) {
-        return join(ttm.read((ModelView v) -> {
-            Map<String, String> out = new TreeMap<>();
-            for (BoState b : v.bos()) out.put("bo:" + b.name(), StateDigest.digest(b));
-            for (RegionState r : v.regions()) out.put("region:" + r.name(), StateDigest.digest(r));
-            out.put("io", StateDigest.digest(v.io()));
-            return out;
-        }));
+        return join(ttm.read(StateDigest::perEntity));
     }
 
     /** An entity's journal as the LevelDB read journal gives it. */

@@ -12,7 +12,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 
 /**
  * A canonical digest of an entity's state: a stable text rendering of every field (one {@code name=value} line per
@@ -93,6 +95,18 @@ public final class StateDigest {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The digest of every BO's, region's and the IO manager's state in {@code view}, keyed {@code bo:NAME},
+     * {@code region:NAME} and {@code io} and sorted: two models are in the same state when these maps are equal.
+     */
+    public static SortedMap<String, String> perEntity(ModelView view) {
+        SortedMap<String, String> out = new TreeMap<>();
+        for (BoState b : view.bos()) out.put("bo:" + b.name(), digest(b));
+        for (RegionState r : view.regions()) out.put("region:" + r.name(), digest(r));
+        out.put("io", digest(view.io()));
+        return out;
     }
 
     /** The canonical text of a {@link BoState}, {@link RegionState}, {@link IoState} or {@link Execbuf.ExecState}. */

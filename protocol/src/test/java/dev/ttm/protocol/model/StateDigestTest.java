@@ -60,6 +60,27 @@ class StateDigestTest {
         assertNotEquals(StateDigest.digest(r1), StateDigest.digest(r2));
     }
 
+    /** A model of fixed states. */
+    record View(DeviceConfig device, List<BoState> bos, List<RegionState> regions, IoState io) implements ModelView {
+        @Override public BoState bo(String name) { return bos.stream().filter(b -> b.name().equals(name)).findFirst().orElse(null); }
+        @Override public RegionState region(String name) { return regions.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null); }
+    }
+
+    @Test
+    void perEntityDigestsEveryEntityByItsAddressAndSeesAChangeInAny() {
+        BufferObject bo = new BufferObject("bo1", DEVICE);
+        RegionState vram = new RegionManager(DEVICE.region("VRAM"), List.of()).initialState();
+        RegionState tt = new RegionManager(DEVICE.region("TT"), List.of()).initialState();
+        IoState io = new IoManager(Driver.IO_LRU, 8, List.of()).initialState();
+        BoState created = bo.evolve(bo.initialState(), new BufferObject.Created(4, 1));
+        Map<String, String> before = StateDigest.perEntity(new View(DEVICE, List.of(bo.initialState()), List.of(vram, tt), io));
+        assertEquals(List.of("bo:bo1", "io", "region:TT", "region:VRAM"), List.copyOf(before.keySet()));
+        assertEquals(StateDigest.digest(tt), before.get("region:TT"));
+        Map<String, String> after = StateDigest.perEntity(new View(DEVICE, List.of(created), List.of(vram, tt), io));
+        assertNotEquals(before, after);
+        assertEquals(before.get("region:VRAM"), after.get("region:VRAM"));
+    }
+
     @Test
     void mapsRenderSortedByKeyAndStringsQuoted() {
         Map<Long, String> m = new java.util.HashMap<>();
