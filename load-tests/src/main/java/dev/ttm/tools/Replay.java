@@ -153,8 +153,16 @@ final class Replay {
         item(out, "messages in flight", msgs);
     }
 
+    /** At most this many of a kind of leak are listed by name; the rest are counted ({@code --json} lists all). */
+    static final int LEAKS_LISTED = 12;
+
     private static void item(List<String> out, String what, List<String> xs) {
-        out.add("  " + what + ": " + (xs.isEmpty() ? "none" : String.join("; ", xs)));
+        if (xs.size() <= LEAKS_LISTED) {
+            out.add("  " + what + ": " + (xs.isEmpty() ? "none" : String.join("; ", xs)));
+            return;
+        }
+        out.add("  " + what + ": " + xs.size() + ": " + String.join("; ", xs.subList(0, LEAKS_LISTED)) + "; and " + (xs.size() - LEAKS_LISTED)
+                + " more (--json lists them all)");
     }
 
     static String inFlight(InFlight f) {

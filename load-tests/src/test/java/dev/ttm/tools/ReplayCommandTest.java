@@ -121,6 +121,22 @@ class ReplayCommandTest {
     }
 
     @Test
+    void manyLeaksOfAKindAreCountedAndTheFirstListedWhileJsonListsAll(@TempDir Path tmp) throws IOException {
+        int n = Replay.LEAKS_LISTED + 2;
+        StringBuilder scenario = new StringBuilder("region VRAM size=1MiB visible=1MiB\nregion TT size=1MiB\n");
+        for (int i = 0; i < n; i++) scenario.append("bo B").append(i).append(" size=4KiB in VRAM\nfault B").append(i).append(" page=0 expect MAPPED\n");
+        Path file = Files.writeString(tmp.resolve("mapped.ttm"), scenario);
+        Path dir = tmp.resolve("j");
+        assertEquals(0, ttm("run", "--journal", dir.toString(), file.toString()).status());
+        String io = ttm("replay", dir.toString()).out().lines().filter(l -> l.startsWith("  IO reservations: ")).findFirst().orElseThrow();
+        assertTrue(io.startsWith("  IO reservations: " + n + ": B0 (1 reference(s)); "), io);
+        assertTrue(io.endsWith("; and 2 more (--json lists them all)"), io);
+        assertEquals(Replay.LEAKS_LISTED, io.split("; ").length - 1, io);
+        JsonNode json = new ObjectMapper().readTree(ttm("replay", "--json", dir.toString()).out());
+        assertEquals(n, json.get("leaks").get("ioReservations").size());
+    }
+
+    @Test
     void aViolatedInvariantExitsOne(@TempDir Path tmp) {
         Path dir = tmp.resolve("v3");
         ttm("run", "--journal", dir.toString(), EXAMPLES.resolve("08-v3-atomic-bugs.ttm").toString());
