@@ -252,7 +252,7 @@ public final class LoadBenchmark {
             System.out.printf(Locale.ROOT, "## JVM warm-up (closed 16 x 2, not reported): %.0f ops/s%n", w.result().opsPerS());
         }
         System.out.println("## open model at M/2 = " + rate + " ops/s: journal none, default mix, 16 clients x 32 sessions, check off");
-        System.out.println("run          bare Mmsg/s  offered   ops/s  fault p50   fault p99  fault p99.9  execbuf p50  execbuf p99  cores");
+        System.out.println("run          bare Mmsg/s  offered   ops/s  fault p50   fault p99  fault p99.9  execbuf p50  execbuf p99  cores  start delay p99  fault service p99");
         long[] p99 = new long[reps];
         for (int rep = 0; rep < reps; rep++) {
             double b = bare();
@@ -260,8 +260,9 @@ public final class LoadBenchmark {
             LoadResult.KindStats f = r.kind(OpKind.FAULT);
             LoadResult.KindStats ex = r.kind(OpKind.EXECBUF);
             p99[rep] = f.percentileNs(99);
-            System.out.printf(Locale.ROOT, "rep %d %14.2f %8d %7.0f %10s %11s %12s %12s %12s %6.2f%n", rep + 1, b / 1e6, rate, r.result().opsPerS(),
-                    us(f.percentileNs(50)), us(p99[rep]), us(f.percentileNs(99.9)), us(ex.percentileNs(50)), us(ex.percentileNs(99)), r.cpuCores());
+            System.out.printf(Locale.ROOT, "rep %d %14.2f %8d %7.0f %10s %11s %12s %12s %12s %6.2f %16s %18s%n", rep + 1, b / 1e6, rate, r.result().opsPerS(),
+                    us(f.percentileNs(50)), us(p99[rep]), us(f.percentileNs(99.9)), us(ex.percentileNs(50)), us(ex.percentileNs(99)), r.cpuCores(),
+                    us(r.result().startDelayPercentileNs(99)), us(f.servicePercentileNs(99)));
         }
         long[] sorted = p99.clone();
         java.util.Arrays.sort(sorted);

@@ -84,7 +84,10 @@ final class LoadClient {
         final String owner;
         Workload.Op op;
         OpKind kind;
+        /** The intended start: latency counts from here (the open model's arrival, or now in the closed model). */
         long opStartNs;
+        /** When the session began the operation: its service time counts from here. */
+        long beginNs;
         long stepStartNs;
         int step;
         long requestId = -1;
@@ -224,6 +227,7 @@ final class LoadClient {
     private void begin(Session s, long startNs) {
         s.op = stream.next();
         s.opStartNs = startNs;
+        s.beginNs = Math.max(startNs, System.nanoTime());
         s.step = 0;
         s.failed = null;
         s.bo = slots.names.get(s.op.slots()[0]);
@@ -257,7 +261,7 @@ final class LoadClient {
         switch (s.kind) {
             case KMAP -> kmapStep(s, r, now);
             case PIN -> {
-                metrics.record(OpKind.PIN, now - s.opStartNs, r.outcome().name());
+                metrics.record(OpKind.PIN, now - s.opStartNs, now - s.beginNs, r.outcome().name());
                 if (r.outcome() == Outcome.OK) clock.at(now + settings.pinTime().toNanos(), ctx.getSelf(), new Resume(s.index));
                 else sessionDone(s);
             }
@@ -266,7 +270,7 @@ final class LoadClient {
                 sessionDone(s);
             }
             case DESTROY -> {
-                metrics.record(OpKind.DESTROY, now - s.opStartNs, r.outcome().name());
+                metrics.record(OpKind.DESTROY, now - s.opStartNs, now - s.beginNs, r.outcome().name());
                 if (r.outcome() == Outcome.OK) spawnCreate(s);
                 else sessionDone(s);
             }
@@ -280,12 +284,12 @@ final class LoadClient {
                 sessionDone(s);
             }
             case EXECBUF -> {
-                metrics.record(OpKind.EXECBUF, now - s.opStartNs, r.outcome().name());
+                metrics.record(OpKind.EXECBUF, now - s.opStartNs, now - s.beginNs, r.outcome().name());
                 if (r.outcome() == Outcome.OK) fenced(s.execBos, now + s.op.holdNs());
                 sessionDone(s);
             }
             default -> {
-                metrics.record(s.kind, now - s.opStartNs, r.outcome().name());
+                metrics.record(s.kind, now - s.opStartNs, now - s.beginNs, r.outcome().name());
                 sessionDone(s);
             }
         }
@@ -302,7 +306,7 @@ final class LoadClient {
             default -> -1;
         };
         if (next < 0) {
-            metrics.record(OpKind.KMAP, now - s.opStartNs, s.failed == null ? "OK" : s.failed);
+            metrics.record(OpKind.KMAP, now - s.opStartNs, now - s.beginNs, s.failed == null ? "OK" : s.failed);
             sessionDone(s);
             return;
         }

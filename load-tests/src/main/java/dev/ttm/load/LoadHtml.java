@@ -160,6 +160,10 @@ public final class LoadHtml {
                 + String.format(Locale.ROOT, "%.1f s measured, warm-up %.1f s not counted", r.durationS(), s.warmup().toMillis() / 1000.0));
         h.append("</table><table class=\"facts\"><caption>results (warm-up excluded)</caption>");
         fact(h, "operations", String.format(Locale.ROOT, "%,d: %,.0f ops/s", r.ops(), r.opsPerS()));
+        if (s.openModel())
+            fact(h, "start delay", "intended start to a session beginning the operation: p50 " + Reports.latency(r.startDelayPercentileNs(50))
+                    + ", p99 " + Reports.latency(r.startDelayPercentileNs(99)) + ", p99.9 " + Reports.latency(r.startDelayPercentileNs(99.9))
+                    + ", max " + Reports.latency(r.startDelayPercentileNs(100)));
         fact(h, "evictions", String.format(Locale.ROOT, "%,d: %,.1f/s; moves %,d, %s moved; ghosts %,d", c.evictions(), r.evictionsPerS(), c.moves(),
                 Reports.bytes(c.bytesMoved()), c.ghosts()));
         fact(h, "EDEADLK back-offs", String.format(Locale.ROOT, "%,d", c.edeadlkBackoffs()));
@@ -223,7 +227,7 @@ public final class LoadHtml {
     }
 
     private static void kindTable(StringBuilder h, LoadResult r) {
-        h.append("<table class=\"kinds\"><thead><tr><th>operation</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>outcomes</th></tr></thead><tbody>\n");
+        h.append("<table class=\"kinds\"><thead><tr><th>operation</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th title=\"from a session beginning the operation to its reply\">service p50</th><th title=\"from a session beginning the operation to its reply\">service p99</th><th>outcomes</th></tr></thead><tbody>\n");
         boolean any = false;
         for (LoadResult.KindStats k : r.kinds().values()) {
             if (k.count() == 0) continue;
@@ -231,11 +235,13 @@ public final class LoadHtml {
             h.append("<tr><td><svg width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" fill=\"").append(colour(k.kind())).append("\"/></svg> ").append(k.kind().key())
                     .append("</td><td>").append(String.format(Locale.ROOT, "%,d", k.count())).append("</td>");
             for (double p : new double[] {50, 90, 99, 99.9}) h.append("<td>").append(esc(Reports.latency(k.percentileNs(p)))).append("</td>");
-            h.append("<td>").append(esc(Reports.latency(k.maxNs()))).append("</td><td>").append(esc(Reports.latency(Math.round(k.meanNs())))).append("</td><td class=\"outcomes\">");
+            h.append("<td>").append(esc(Reports.latency(k.maxNs()))).append("</td><td>").append(esc(Reports.latency(Math.round(k.meanNs())))).append("</td>");
+            for (double p : new double[] {50, 99}) h.append("<td>").append(esc(Reports.latency(k.servicePercentileNs(p)))).append("</td>");
+            h.append("<td class=\"outcomes\">");
             outcomes(h, k.outcomes());
             h.append("</td></tr>\n");
         }
-        if (!any) h.append("<tr><td colspan=\"9\" class=\"dim\">no operation was measured</td></tr>\n");
+        if (!any) h.append("<tr><td colspan=\"11\" class=\"dim\">no operation was measured</td></tr>\n");
         h.append("</tbody></table>\n");
     }
 
@@ -540,7 +546,7 @@ public final class LoadHtml {
             table.kinds,table.compare{border-collapse:collapse;font-size:13px;margin:10px 0}
             table.kinds th,table.compare thead th{background:#eee;text-align:left}
             table.kinds td,table.kinds th,table.compare td,table.compare th{border-bottom:1px solid #e4e4e4;padding:3px 10px;vertical-align:top}
-            table.kinds td:nth-child(n+2):nth-child(-n+8){font-family:ui-monospace,Menlo,Consolas,monospace;text-align:right;white-space:nowrap}
+            table.kinds td:nth-child(n+2):nth-child(-n+10){font-family:ui-monospace,Menlo,Consolas,monospace;text-align:right;white-space:nowrap}
             table.compare td{font-family:ui-monospace,Menlo,Consolas,monospace;text-align:right;white-space:nowrap}
             table.compare tbody th{text-align:left;font-weight:600;color:#555;white-space:nowrap} table.compare tr.group th{color:#222;padding-top:8px;font-weight:700}
             .row.tables{gap:0 40px;align-items:flex-start}

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Everything one {@code ttm load} run measured, warm-up excluded from the totals (the timeline keeps it, marked).
- * Latencies are in nanoseconds; in the open model they count from each operation's intended start.
+ * Latencies are in nanoseconds; in the open model they count from each operation's intended start, and
+ * {@code startDelayNs} is the part of them before a session began the operation (queueing in the load generator).
  */
 public record LoadResult(
         LoadSettings settings,
@@ -24,10 +25,21 @@ public record LoadResult(
         List<Violation> violations,
         long unanswered,
         Path dataDir,
-        Path reportDir) {
+        Path reportDir,
+        Histogram startDelayNs) {
 
     /** One operation kind over the measured part of the run. */
-    public record KindStats(OpKind kind, long count, Map<String, Long> outcomes, Histogram latencyNs) {
+    public record KindStats(OpKind kind, long count, Map<String, Long> outcomes, Histogram latencyNs, Histogram serviceNs) {
+        /** Where the service time is not known apart: all of the latency is service. */
+        public KindStats(OpKind kind, long count, Map<String, Long> outcomes, Histogram latencyNs) {
+            this(kind, count, outcomes, latencyNs, latencyNs);
+        }
+
+        /** The service time's percentile: from when a session began the operation to its reply. */
+        public long servicePercentileNs(double p) {
+            return count == 0 || serviceNs.getTotalCount() == 0 ? 0 : serviceNs.getValueAtPercentile(p);
+        }
+
         public long percentileNs(double p) {
             return count == 0 ? 0 : latencyNs.getValueAtPercentile(p);
         }
@@ -39,6 +51,11 @@ public record LoadResult(
         public double meanNs() {
             return count == 0 ? 0 : latencyNs.getMean();
         }
+    }
+
+    /** The client operations' start delay at percentile {@code p} (0 in the closed model without think-time queueing). */
+    public long startDelayPercentileNs(double p) {
+        return startDelayNs == null || startDelayNs.getTotalCount() == 0 ? 0 : startDelayNs.getValueAtPercentile(p);
     }
 
     /** Model-side counts over the measured part of the run (from the decisions' events). */

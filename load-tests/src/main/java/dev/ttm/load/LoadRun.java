@@ -237,7 +237,7 @@ public final class LoadRun {
         long ops = metrics.measuredOperations();
         List<Violation> violations = ttm.invariantReport().toCompletableFuture().orTimeout(5, TimeUnit.MINUTES).join().violations();
         return new LoadResult(settings, settings.seed(), label, seconds, ops, ops / seconds, kinds, metrics.counters(kinds, injector.armed.sum(), injector.crashes.sum()),
-                metrics.timeline(), violations, unanswered, dataDir, reportDir);
+                metrics.timeline(), violations, unanswered, dataDir, reportDir, metrics.startDelay());
     }
 
     /**

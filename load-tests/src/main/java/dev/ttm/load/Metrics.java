@@ -1,6 +1,7 @@
 package dev.ttm.load;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.PackedHistogram;
 import org.HdrHistogram.Recorder;
 
 import java.util.ArrayList;
@@ -17,6 +18,15 @@ import java.util.concurrent.atomic.LongAdder;
  * HdrHistogram {@link Recorder} per kind; the sampler ({@link #sample}, one thread) takes the interval histograms,
  * adds them to the run's totals once warm-up is over, and appends a {@link LoadResult.Sample} to the timeline.
  * Latencies are tracked from 1 µs to 1 hour with 3 significant digits.
+ *
+ * <p>Each operation's latency is split in two: its <em>service time</em>, from the moment a session began it (its
+ * first request, or the spawn before it) to its reply, and its <em>start delay</em>, from its intended start to that
+ * moment (the open model's queueing in the load generator: the pacer and the client actor waiting for a core, or
+ * every session of the client busy). Latency is their sum; the split says whether a tail is in the model or in the
+ * harness around it. Both are kept with 2 significant digits: they explain the latency, they do not replace it.
+ *
+ * <p>The run's totals and per-sample merges are packed histograms (a few hundred bytes while sparse, instead of
+ * 200 KB each): they live for the whole run, and every young collection would otherwise copy them again.
  */
 public final class Metrics {
     static final long HIGHEST_NS = 3_600_000_000_000L;
@@ -24,6 +34,12 @@ public final class Metrics {
     private final Map<OpKind, Recorder> recorders = new EnumMap<>(OpKind.class);
     private final Map<OpKind, Histogram> totals = new EnumMap<>(OpKind.class);
     private final Map<OpKind, Histogram> interval = new EnumMap<>(OpKind.class);
+    private final Map<OpKind, Recorder> serviceRecorders = new EnumMap<>(OpKind.class);
+    private final Map<OpKind, Histogram> serviceTotals = new EnumMap<>(OpKind.class);
+    private final Map<OpKind, Histogram> serviceInterval = new EnumMap<>(OpKind.class);
+    private final Recorder startDelayRecorder = new Recorder(1_000, HIGHEST_NS, 2);
+    private final Histogram startDelayTotal = newHistogram();
+    private Histogram startDelayInterval;
     /** Outcome counts per kind, warm-up included ({@link #outcomesNow}); the measured ones are the difference. */
     private final Map<OpKind, Map<String, LongAdder>> outcomes = new EnumMap<>(OpKind.class);
     private final Map<OpKind, Map<String, Long>> outcomesAtWarmupEnd = new EnumMap<>(OpKind.class);
@@ -43,19 +59,36 @@ public final class Metrics {
         for (OpKind k : OpKind.values()) {
             recorders.put(k, new Recorder(1_000, HIGHEST_NS, 3));
             totals.put(k, newHistogram());
+            serviceRecorders.put(k, new Recorder(1_000, HIGHEST_NS, 2));
+            serviceTotals.put(k, newHistogram());
             outcomes.put(k, new ConcurrentHashMap<>());
         }
     }
 
     static Histogram newHistogram() {
-        return new Histogram(1_000, HIGHEST_NS, 3);
+        return new PackedHistogram(1_000, HIGHEST_NS, 3);
     }
 
-    /** One finished operation: its latency and its outcome (an Outcome's name, or the step that failed). Thread-safe. */
+    /** One finished operation whose latency is all service time (it has no intended start of its own). Thread-safe. */
     public void record(OpKind kind, long latencyNs, String outcome) {
-        recorders.get(kind).recordValue(Math.max(1_000, Math.min(latencyNs, HIGHEST_NS)));
+        record(kind, latencyNs, latencyNs, outcome);
+    }
+
+    /**
+     * One finished operation: its latency from the intended start, its service time from when a session began it
+     * (at most the latency), and its outcome (an Outcome's name, or the step that failed). Thread-safe.
+     */
+    public void record(OpKind kind, long latencyNs, long serviceNs, String outcome) {
+        assert serviceNs <= latencyNs : kind + ": service " + serviceNs + " ns longer than latency " + latencyNs + " ns";
+        recorders.get(kind).recordValue(clamp(latencyNs));
+        serviceRecorders.get(kind).recordValue(clamp(serviceNs));
+        if (kind.clientOperation()) startDelayRecorder.recordValue(clamp(latencyNs - serviceNs));
         outcomes.get(kind).computeIfAbsent(outcome, o -> new LongAdder()).increment();
         if (kind.clientOperation()) operations.increment();
+    }
+
+    private static long clamp(long ns) {
+        return Math.max(1_000, Math.min(ns, HIGHEST_NS));
     }
 
     /** Client operations finished so far, warm-up included. */
@@ -89,7 +122,12 @@ public final class Metrics {
                 if (k.clientOperation()) all.add(h);
             }
             if (!warmup) totals.get(k).add(h);
+            Histogram sh = serviceRecorders.get(k).getIntervalHistogram(serviceInterval.get(k));
+            serviceInterval.put(k, sh);
+            if (!warmup) serviceTotals.get(k).add(sh);
         }
+        startDelayInterval = startDelayRecorder.getIntervalHistogram(startDelayInterval);
+        if (!warmup) startDelayTotal.add(startDelayInterval);
         latestAll = all;
         double seconds = Math.max(1e-9, (nowNs - lastSampleNs) / 1e9);
         long ops = operations.sum();
@@ -151,9 +189,14 @@ public final class Metrics {
                 if (d > 0) measured.put(o, d);
             });
             Histogram h = totals.get(k).copy();
-            m.put(k, new LoadResult.KindStats(k, h.getTotalCount(), measured, h));
+            m.put(k, new LoadResult.KindStats(k, h.getTotalCount(), measured, h, serviceTotals.get(k).copy()));
         }
         return m;
+    }
+
+    /** Client operations' start delay (intended start to first request) over the measured part. Call after the last sample. */
+    public synchronized Histogram startDelay() {
+        return startDelayTotal.copy();
     }
 
     /** The model's counters over the measured part of the run, with the fault outcomes and ENOMEMs of {@code kinds}. */

@@ -238,6 +238,7 @@ public final class Reports {
         fault.put("OOM", c.faultOom());
         m.put("fault_outcomes", fault);
         Map<String, Object> lat = new LinkedHashMap<>();
+        Map<String, Object> service = new LinkedHashMap<>();
         Map<String, Object> counts = new LinkedHashMap<>();
         Map<String, Object> outcomes = new LinkedHashMap<>();
         for (LoadResult.KindStats k : r.kinds().values()) {
@@ -250,10 +251,23 @@ public final class Reports {
             l.put("max", k.maxNs());
             l.put("mean", Math.round(k.meanNs()));
             lat.put(k.kind().key(), l);
+            Map<String, Object> sv = new LinkedHashMap<>();
+            sv.put("p50", k.servicePercentileNs(50));
+            sv.put("p99", k.servicePercentileNs(99));
+            sv.put("p999", k.servicePercentileNs(99.9));
+            sv.put("max", k.serviceNs().getTotalCount() == 0 ? 0 : k.serviceNs().getMaxValue());
+            service.put(k.kind().key(), sv);
             counts.put(k.kind().key(), k.count());
             outcomes.put(k.kind().key(), k.outcomes());
         }
         m.put("latency_ns", lat);
+        m.put("service_ns", service);
+        Map<String, Object> delay = new LinkedHashMap<>();
+        delay.put("p50", r.startDelayPercentileNs(50));
+        delay.put("p99", r.startDelayPercentileNs(99));
+        delay.put("p999", r.startDelayPercentileNs(99.9));
+        delay.put("max", r.startDelayPercentileNs(100));
+        m.put("start_delay_ns", delay);
         m.put("count", counts);
         m.put("outcomes", outcomes);
         List<String> v = new ArrayList<>();
@@ -269,12 +283,17 @@ public final class Reports {
         List<String> out = new ArrayList<>();
         LoadResult.Counters c = r.counters();
         out.add(String.format("%,d operations in %.1f s: %,.0f ops/s (warm-up excluded)", r.ops(), r.durationS(), r.opsPerS()));
-        out.add(String.format("%-9s %10s %10s %10s %10s %10s  %s", "operation", "count", "p50", "p99", "p99.9", "max", "outcomes"));
+        out.add(String.format("%-9s %10s %10s %10s %10s %10s %12s  %s", "operation", "count", "p50", "p99", "p99.9", "max", "service p99", "outcomes"));
         for (LoadResult.KindStats k : r.kinds().values()) {
             if (k.count() == 0) continue;
-            out.add(String.format("%-9s %,10d %10s %10s %10s %10s  %s", k.kind().key(), k.count(), latency(k.percentileNs(50)),
-                    latency(k.percentileNs(99)), latency(k.percentileNs(99.9)), latency(k.maxNs()), outcomes(k.outcomes())));
+            out.add(String.format("%-9s %,10d %10s %10s %10s %10s %12s  %s", k.kind().key(), k.count(), latency(k.percentileNs(50)),
+                    latency(k.percentileNs(99)), latency(k.percentileNs(99.9)), latency(k.maxNs()), latency(k.servicePercentileNs(99)),
+                    outcomes(k.outcomes())));
         }
+        if (r.settings().openModel())
+            out.add(String.format("start delay (intended start to a session beginning the operation): p50 %s, p99 %s, p99.9 %s, max %s",
+                    latency(r.startDelayPercentileNs(50)), latency(r.startDelayPercentileNs(99)), latency(r.startDelayPercentileNs(99.9)),
+                    latency(r.startDelayPercentileNs(100))));
         out.add(String.format("evictions %,d (%,.0f/s), moves %,d, %s moved, ghosts %,d", c.evictions(), r.evictionsPerS(), c.moves(), bytes(c.bytesMoved()), c.ghosts()));
         out.add(String.format("faults: MAPPED %,d, RETRY %,d, SIGBUS %,d, OOM %,d; ENOMEM %,d; EDEADLK back-offs %,d", c.faultMapped(), c.faultRetry(),
                 c.faultSigbus(), c.faultOom(), c.enomem(), c.edeadlkBackoffs()));

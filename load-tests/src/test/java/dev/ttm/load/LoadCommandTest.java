@@ -73,6 +73,10 @@ class LoadCommandTest {
         JsonNode fault = summary.get("latency_ns").get("fault");
         for (String p : List.of("p50", "p99", "p999", "max")) assertTrue(fault.get(p).asLong() > 0, "fault " + p + ": " + fault);
         assertTrue(fault.get("p50").asLong() <= fault.get("p99").asLong() && fault.get("p99").asLong() <= fault.get("max").asLong());
+        // Each latency splits into start delay and service time: the service part is never the longer.
+        JsonNode service = summary.get("service_ns").get("fault");
+        assertTrue(service.get("p99").asLong() > 0 && service.get("p99").asLong() <= fault.get("p99").asLong() * 102 / 100, service + " vs " + fault);
+        for (String p : List.of("p50", "p99", "p999", "max")) assertTrue(summary.get("start_delay_ns").has(p), summary.get("start_delay_ns").toString());
         Path hgrm = reports.resolve("fault.hgrm");
         assertTrue(Files.readString(hgrm).contains("Value     Percentile TotalCount 1/(1-Percentile)"), Files.readString(hgrm));
         assertTrue(Files.readString(reports.resolve("report.html")).contains("<svg") || Files.size(reports.resolve("report.html")) > 0);

@@ -239,6 +239,6 @@ class LoadHtmlTest {
                 ? List.of(new dev.ttm.protocol.invariants.Violation("INV-8", "io", 12, "io_mem_free <without> a reservation"))
                 : List.of();
         return new LoadResult(s, 7, label, measured ? 1.0 : 1e-9, measured ? 3 : 0, measured ? 3 : 0, kinds, c, timeline, violations, broken ? 3 : 0,
-                broken ? Path.of("/tmp/x<&>") : null, null);
+                broken ? Path.of("/tmp/x<&>") : null, null, null);
     }
 }
