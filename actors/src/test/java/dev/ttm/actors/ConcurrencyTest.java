@@ -339,15 +339,18 @@ class ConcurrencyTest {
     }
 
     // ---- requests ----------------------------------------------------------------------------------------------
-    /** Counts the request and its one reply. */
+    /**
+     * Counts the request and its one reply. The future returned (and kept in {@link #all}) is the counting stage's, so
+     * it completes only once the reply has been counted: a dependent of the reply's own future (such as an
+     * {@code allOf} over them) may run before this count does, since a future runs its dependents in no promised order.
+     */
     CompletableFuture<Reply> req(String kind, CompletionStage<Reply> stage) {
         issued.incrementAndGet();
-        CompletableFuture<Reply> f = stage.toCompletableFuture();
-        all.add(f);
-        f.whenComplete((r, e) -> {
+        CompletableFuture<Reply> f = stage.toCompletableFuture().whenComplete((r, e) -> {
             completed.incrementAndGet();
             if (r != null) outcomes.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).computeIfAbsent(r.outcome(), o -> new LongAdder()).increment();
         });
+        all.add(f);
         return f;
     }
 
