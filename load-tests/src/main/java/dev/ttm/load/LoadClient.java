@@ -261,7 +261,7 @@ final class LoadClient {
         switch (s.kind) {
             case KMAP -> kmapStep(s, r, now);
             case PIN -> {
-                metrics.record(OpKind.PIN, now - s.opStartNs, now - s.beginNs, r.outcome().name());
+                recordOp(s, OpKind.PIN, now, r.outcome().name());
                 if (r.outcome() == Outcome.OK) clock.at(now + settings.pinTime().toNanos(), ctx.getSelf(), new Resume(s.index));
                 else sessionDone(s);
             }
@@ -270,7 +270,7 @@ final class LoadClient {
                 sessionDone(s);
             }
             case DESTROY -> {
-                metrics.record(OpKind.DESTROY, now - s.opStartNs, now - s.beginNs, r.outcome().name());
+                recordOp(s, OpKind.DESTROY, now, r.outcome().name());
                 if (r.outcome() == Outcome.OK) spawnCreate(s);
                 else sessionDone(s);
             }
@@ -284,12 +284,12 @@ final class LoadClient {
                 sessionDone(s);
             }
             case EXECBUF -> {
-                metrics.record(OpKind.EXECBUF, now - s.opStartNs, now - s.beginNs, r.outcome().name());
+                recordOp(s, OpKind.EXECBUF, now, r.outcome().name());
                 if (r.outcome() == Outcome.OK) fenced(s.execBos, now + s.op.holdNs());
                 sessionDone(s);
             }
             default -> {
-                metrics.record(s.kind, now - s.opStartNs, now - s.beginNs, r.outcome().name());
+                recordOp(s, s.kind, now, r.outcome().name());
                 sessionDone(s);
             }
         }
@@ -306,7 +306,7 @@ final class LoadClient {
             default -> -1;
         };
         if (next < 0) {
-            metrics.record(OpKind.KMAP, now - s.opStartNs, now - s.beginNs, s.failed == null ? "OK" : s.failed);
+            recordOp(s, OpKind.KMAP, now, s.failed == null ? "OK" : s.failed);
             sessionDone(s);
             return;
         }
@@ -316,6 +316,11 @@ final class LoadClient {
             case 2 -> new BufferObject.Kunmap(s.owner, id, address);
             default -> new BufferObject.Unreserve(s.owner, id, address);
         });
+    }
+
+    /** An operation that began at {@code s.beginNs} and was due at {@code s.opStartNs} ends now. */
+    private void recordOp(Session s, OpKind kind, long now, String outcome) {
+        metrics.record(kind, now - s.opStartNs, now - s.beginNs, outcome);
     }
 
     private static final String[] STEPS = {"reserve", "kmap", "kunmap", "unreserve"};

@@ -69,9 +69,12 @@ public final class Metrics {
         return new PackedHistogram(1_000, HIGHEST_NS, 3);
     }
 
-    /** One finished operation whose latency is all service time (it has no intended start of its own). Thread-safe. */
+    /**
+     * One finished step that has no intended start of its own (an unpin after its hold, a churn's create, a fence
+     * signal): its latency is all service time, and it adds nothing to the start delay. Thread-safe.
+     */
     public void record(OpKind kind, long latencyNs, String outcome) {
-        record(kind, latencyNs, latencyNs, outcome);
+        count(kind, latencyNs, latencyNs, outcome);
     }
 
     /**
@@ -80,9 +83,14 @@ public final class Metrics {
      */
     public void record(OpKind kind, long latencyNs, long serviceNs, String outcome) {
         assert serviceNs <= latencyNs : kind + ": service " + serviceNs + " ns longer than latency " + latencyNs + " ns";
+        assert kind.clientOperation() : kind + " has no intended start";
+        startDelayRecorder.recordValue(clamp(latencyNs - serviceNs));
+        count(kind, latencyNs, serviceNs, outcome);
+    }
+
+    private void count(OpKind kind, long latencyNs, long serviceNs, String outcome) {
         recorders.get(kind).recordValue(clamp(latencyNs));
         serviceRecorders.get(kind).recordValue(clamp(serviceNs));
-        if (kind.clientOperation()) startDelayRecorder.recordValue(clamp(latencyNs - serviceNs));
         outcomes.get(kind).computeIfAbsent(outcome, o -> new LongAdder()).increment();
         if (kind.clientOperation()) operations.increment();
     }
@@ -194,7 +202,7 @@ public final class Metrics {
         return m;
     }
 
-    /** Client operations' start delay (intended start to first request) over the measured part. Call after the last sample. */
+    /** The start delay (intended start to a session beginning the operation) of the operations that have one, over the measured part. Call after the last sample. */
     public synchronized Histogram startDelay() {
         return startDelayTotal.copy();
     }

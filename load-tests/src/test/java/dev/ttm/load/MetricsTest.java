@@ -31,6 +31,7 @@ class MetricsTest {
         for (int i = 0; i < 99; i++) m.record(OpKind.FAULT, 5_000_000, 1_000_000, "MAPPED"); // 4 ms waiting to start, 1 ms served
         m.record(OpKind.FAULT, 50_000_000, 2_000_000, "RETRY");
         m.record(OpKind.SIGNAL, 7_000_000, "OK"); // not a client operation: no start delay of its own
+        m.record(OpKind.UNPIN, 3_000_000, "OK"); // a step with no intended start: counted, but no start delay
         m.sample(2_000_000_000L, 0, false);
 
         LoadResult.KindStats fault = m.kinds().get(OpKind.FAULT);
@@ -40,11 +41,12 @@ class MetricsTest {
         near(1_000_000, fault.servicePercentileNs(50));
         near(2_000_000, fault.servicePercentileNs(100));
         var delay = m.startDelay();
-        assertEquals(100, delay.getTotalCount(), "one start delay per client operation, none for the signal");
+        assertEquals(100, delay.getTotalCount(), "one start delay per operation with an intended start, none for the signal or the unpin");
         near(4_000_000, delay.getValueAtPercentile(50));
         near(48_000_000, delay.getMaxValue());
         LoadResult.KindStats signal = m.kinds().get(OpKind.SIGNAL);
         near(7_000_000, signal.servicePercentileNs(50));
         near(7_000_000, signal.percentileNs(50));
+        near(3_000_000, m.kinds().get(OpKind.UNPIN).servicePercentileNs(50));
     }
 }
